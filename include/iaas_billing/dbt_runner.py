@@ -1,0 +1,75 @@
+"""Runs dbt commands on the project in-process (dbtRunner), pointed at the warehouse, with the run's clock."""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.engine import URL
+
+from iaas_billing import db
+from iaas_billing.errors import BillingError
+from iaas_billing.settings import DBT_PROJECT_DIR
+
+
+@dataclass
+class DbtResult:
+    command: list[str]
+    ok: bool
+    counts: dict[str, int]
+    failures: list[str]
+
+
+@contextmanager
+def _env(extra: dict[str, str]):
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def dbt_vars(as_of: datetime | None = None, **more) -> str:
+    values = dict(more)
+    if as_of is not None:
+        values["as_of"] = as_of.isoformat()
+    return json.dumps(values)
+
+
+def run_dbt(args: list[str], *, url: URL | None = None, as_of: datetime | None = None,
+            vars: dict | None = None, raise_on_failure: bool = True) -> DbtResult:
+    """Invoke `dbt <args>` against the warehouse; failures raise a BillingError naming the failed nodes."""
+    from dbt.cli.main import dbtRunner
+
+    url = url or db.database_url()
+    command = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+               "--quiet", "--no-use-colors"]
+    if as_of is not None or vars:
+        command += ["--vars", dbt_vars(as_of, **(vars or {}))]
+    with _env(db.dbt_env(url)):
+        res = dbtRunner().invoke(command)
+    counts: dict[str, int] = {}
+    failures: list[str] = []
+    results = getattr(res.result, "results", None) or []
+    for node_result in results:
+        status = str(node_result.status)
+        counts[status] = counts.get(status, 0) + 1
+        if status in ("error", "fail", "runtime error"):
+            node = getattr(node_result, "node", None)
+            name = getattr(node, "unique_id", "?")
+            failures.append(f"{name}: {(node_result.message or status).splitlines()[0]}")
+    ok = bool(res.success)
+    if not ok and not failures and res.exception is not None:
+        failures.append(str(res.exception).splitlines()[0])
+    if not ok and raise_on_failure:
+        shown = "; ".join(failures[:5]) + (f" (+{len(failures) - 5} more)" if len(failures) > 5 else "")
+        raise BillingError(f"dbt {' '.join(args)} failed: {shown}")
+    return DbtResult(command=command, ok=ok, counts=counts, failures=failures)

@@ -1,0 +1,23 @@
+"""Project paths and settings read from the environment (no I/O beyond os.environ)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(os.environ.get("IAAS_BILLING_HOME", Path(__file__).resolve().parents[2]))
+LOCAL_DIR = PROJECT_ROOT / ".local"
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+DBT_MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+DEFAULT_INBOX = LOCAL_DIR / "inbox"
+GX_DIR = LOCAL_DIR / "gx"
+
+DEFAULT_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/iaas_billing"
+LOCAL_CLUSTER_PORT = 54329
+
+GRACE_HOURS = float(os.environ.get("BILLING_GRACE_HOURS", "1"))
+EXTRACT_DELAY_HOURS = float(os.environ.get("BILLING_EXTRACT_DELAY_HOURS", "2"))
+
+
+def inbox_dir() -> Path:
+    return Path(os.environ.get("BILLING_INBOX_DIR", DEFAULT_INBOX))
