@@ -1,0 +1,55 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+STAMP := $(VENV)/.installed
+MANIFEST := dbt_project/target/manifest.json
+export AIRFLOW_HOME ?= $(CURDIR)/.local/airflow
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := false
+DEMO_DIR := .local/demo
+DEMO_ACCOUNTS ?= 40
+
+.PHONY: install manifest test test-fast demo lint bench clean airflow-db
+
+install: $(STAMP) $(MANIFEST)
+
+# The venv and its packages; reinstalled only when requirements or pyproject change.
+$(STAMP): requirements.txt pyproject.toml
+	@command -v python3.11 >/dev/null || { echo "python3.11 is required"; exit 1; }
+	@test -x $(PY) || python3.11 -m venv $(VENV)
+	@test -x $(UV) || $(PY) -m pip install -q uv
+	$(UV) pip install -q -p $(PY) -r requirements.txt
+	$(UV) pip install -q -p $(PY) --no-deps -e .
+	@touch $(STAMP)
+
+# Cosmos renders the DAG from dbt's manifest (never `dbt ls` at parse time).
+$(MANIFEST): $(STAMP) $(shell find dbt_project -name '*.sql' -o -name '*.yml' -o -name '*.csv' | grep -v target/)
+	@cd dbt_project && ../$(VENV)/bin/dbt parse --profiles-dir . --quiet
+	@touch $(MANIFEST)
+
+airflow-db: install
+	@mkdir -p $(AIRFLOW_HOME)
+	@test -f $(AIRFLOW_HOME)/airflow.db || $(VENV)/bin/airflow db migrate >/dev/null
+
+test: install
+	$(VENV)/bin/ruff check include tests dags bench
+	$(VENV)/bin/ruff check --select AIR3 dags
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+
+demo: install
+	$(VENV)/bin/python -m iaas_billing.demo --dir $(DEMO_DIR) --accounts $(DEMO_ACCOUNTS)
+
+lint: install
+	$(VENV)/bin/ruff check include tests dags bench
+	$(VENV)/bin/sqlfluff lint dbt_project/models --templater jinja --disable-progress-bar
+
+bench: install
+	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf .local dbt_project/target $(VENV)
