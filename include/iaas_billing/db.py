@@ -142,3 +142,8 @@ def dbt_env(url: URL | None = None) -> dict[str, str]:
         "BILLING_PGPASSWORD": url.password or "",
         "BILLING_PGDATABASE": url.database or "iaas_billing",
     }
+
+
+def export_dbt_env() -> None:
+    """Set the dbt profile's variables from BILLING_DATABASE_URL without touching the network (for DAG files)."""
+    os.environ.update(dbt_env(database_url(start_local=False)))
