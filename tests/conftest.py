@@ -14,7 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVER_URL = make_url(os.environ.get("BILLING_TEST_SERVER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
 
 # Airflow reads its home at import time: keep test runs out of the user's .local/airflow.
-os.environ.setdefault("AIRFLOW_HOME", str(ROOT / ".local" / "airflow-test"))
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+os.environ.setdefault("AIRFLOW_HOME", str(ROOT / ".local" / f"airflow-test-{_WORKER}"))
+os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
+os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(ROOT / "dags"))
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
