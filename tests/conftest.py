@@ -15,7 +15,7 @@ SERVER_URL = make_url(os.environ.get("BILLING_TEST_SERVER_URL", "postgresql+psyc
 
 # Airflow reads its home at import time: keep test runs out of the user's .local/airflow.
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
-os.environ.setdefault("AIRFLOW_HOME", str(ROOT / ".local" / f"airflow-test-{_WORKER}"))
+os.environ["AIRFLOW_HOME"] = str(ROOT / ".local" / f"airflow-test-{_WORKER}")
 os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
