@@ -1,0 +1,32 @@
+"""Fixtures of the simulator tests: small simulations, written once per session (no database)."""
+
+from __future__ import annotations
+
+import pytest
+from iaas_billing.simulator.simulation import Config, simulate
+
+
+@pytest.fixture(scope="session")
+def small_sim(tmp_path_factory):
+    """One month, 14 accounts, default mess and discrepancy rates (every kind shows at least once)."""
+    out = tmp_path_factory.mktemp("sim-small")
+    simulate(Config(out=out, accounts=14, resources_per_account=6, seed=7))
+    return out
+
+
+@pytest.fixture(scope="session")
+def clean_sim(tmp_path_factory):
+    """The same world with --discrepancy-rate 0."""
+    out = tmp_path_factory.mktemp("sim-clean")
+    simulate(Config(out=out, accounts=14, resources_per_account=6, seed=7, discrepancy_rate=0))
+    return out
+
+
+@pytest.fixture(scope="session")
+def messy_sim(tmp_path_factory):
+    """Every rate at 1: each event late, redelivered and (CREATE/MODIFY) conflicted, every kind of
+    mess and discrepancy everywhere it can go."""
+    out = tmp_path_factory.mktemp("sim-messy")
+    simulate(Config(out=out, accounts=6, resources_per_account=5, seed=11, late_rate=1, duplicate_rate=1,
+                    discrepancy_rate=1, mess_rate=1))
+    return out

@@ -1,0 +1,172 @@
+"""Every simulated file keeps the contract of interfaces.md: names, headers, types, decimals."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from iaas_billing.simulator.catalog import CATEGORIES
+from iaas_billing.simulator.money import COUNTRIES, CURRENCIES, MINOR_UNITS
+from sim_inbox import read_csv
+
+START, END = date(2026, 10, 1), date(2026, 11, 1)
+DAYS = [START + timedelta(days=k) for k in range((END - START).days)]
+HEADERS = {
+    "catalog": "sku,product_name,category,charge_type,unit,tenant,currency,unit_price,idle_unit_price,effective_from",
+    "accounts": "account_id,account_name,country,currency,created_at",
+    "orderstream_control": "event_date,account_id,event_type,event_count",
+    "primary_billing": "usage_date,account_id,sku,currency,amount",
+    "finance_gl": "period,account_id,currency,posted_revenue",
+    "fx_rates": "period,currency,usd_per_unit",
+}
+TRUTH_HEADERS = {
+    "daily_lines.csv": "tenant,usage_date,account_id,sku,currency,amount",
+    "invoice_lines_at_close.csv": "tenant,account_id,billing_period,sku,charge_type,rate_kind,unit_price,quantity,"
+                                  "currency,amount",
+    "adjustment_lines.csv": "tenant,account_id,billing_period,sku,charge_type,rate_kind,unit_price,quantity,"
+                            "currency,amount,adjusted_period",
+    "discrepancies.csv": "kind,level,break_type,business_date,account_id,sku,event_type,currency,expected,actual,"
+                         "description",
+    "expected_breaks.csv": "recon_level,break_type,business_date,account_id,sku,event_type,expected,actual,status,"
+                           "currency,file_name,line_number,event_id,resource_id,detail",
+}
+DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def places(text: str) -> int:
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def money_ok(amount: str, currency: str) -> bool:
+    return bool(DECIMAL.match(amount)) and places(amount) == MINOR_UNITS[currency]
+
+
+@pytest.fixture(scope="module")
+def inbox(small_sim):
+    return small_sim / "inbox"
+
+
+def test_file_names_are_exactly_the_expected_set(inbox):
+    names = {p.name for p in inbox.iterdir()}
+    expected = {"catalog_20261001_initial.csv", "catalog_20261015_pricechange.csv", "catalog_20261020_newsku.csv",
+                "finance_gl_202610.csv", "fx_rates_202610.csv"}
+    expected |= {f"accounts_{d:%Y%m%d}.csv" for d in [START - timedelta(days=1), *DAYS]}
+    expected |= {f"orderstream_control_{d:%Y%m%d}.csv" for d in DAYS} | {f"primary_billing_{d:%Y%m%d}.csv" for d in DAYS}
+    expected |= {f"orders_{d:%Y%m%d}T{h:02d}.jsonl" for d in [*DAYS, END, END + timedelta(days=1)] for h in range(24)}
+    assert names == expected
+
+
+def test_csv_headers(inbox, small_sim):
+    for path in inbox.glob("*.csv"):
+        kind = next(k for k in HEADERS if path.name.startswith(k + "_"))
+        assert path.read_text(encoding="utf-8").split("\n", 1)[0] == HEADERS[kind], path.name
+    for name, header in TRUTH_HEADERS.items():
+        assert (small_sim / "truth" / name).read_text(encoding="utf-8").split("\n", 1)[0] == header
+
+
+def test_catalogue(inbox):
+    initial = read_csv(inbox / "catalog_20261001_initial.csv")
+    change = read_csv(inbox / "catalog_20261015_pricechange.csv")
+    newsku = read_csv(inbox / "catalog_20261020_newsku.csv")
+    skus = {r["sku"] for r in initial}
+    assert len(skus) >= 300
+    assert {r["category"] for r in initial} == set(CATEGORIES)
+    assert {r["charge_type"] for r in initial} == {"hourly", "monthly", "annual", "one_time"}
+    described = {}
+    rows_per_sku = defaultdict(set)
+    for r in initial + change + newsku:
+        assert described.setdefault(r["sku"], (r["product_name"], r["category"], r["charge_type"], r["unit"])) == \
+            (r["product_name"], r["category"], r["charge_type"], r["unit"])
+        for field in ("unit_price", "idle_unit_price"):
+            if r[field]:
+                assert DECIMAL.match(r[field]) and places(r[field]) <= 6 and Decimal(r[field]) >= 0
+        if r["currency"] == "JPY" and Decimal(r["unit_price"]) >= 1000:
+            assert places(r["unit_price"]) == 0
+        if r["currency"] == "BHD" and Decimal(r["unit_price"]) >= 1:
+            assert places(r["unit_price"]) == 3
+        if r["category"] == "compute":
+            assert Decimal(r["idle_unit_price"] or 0) == 0
+        if r["category"] == "storage":
+            assert r["idle_unit_price"] == r["unit_price"]
+    for r in initial:
+        rows_per_sku[r["sku"]].add((r["tenant"], r["currency"]))
+        assert r["effective_from"] == "2026-10-01"
+    assert all(pairs == {(t, c) for t in ("HO", "SO") for c in CURRENCIES} for pairs in rows_per_sku.values())
+    # cost (HO) below price (SO) for most SKUs, above it for a few
+    by_key = {(r["sku"], r["tenant"]): Decimal(r["unit_price"]) for r in initial if r["currency"] == "USD"}
+    losses = {s for s in skus if by_key[(s, "HO")] > by_key[(s, "SO")]}
+    assert 1 <= len(losses) < len(skus) // 10
+    assert {r["effective_from"] for r in change} == {"2026-10-15"} and 3 <= len({r["sku"] for r in change}) < 20
+    assert {r["sku"] for r in change} <= skus
+    assert not ({r["sku"] for r in newsku} & skus)  # first appears in the later upload
+    assert {r["effective_from"] for r in newsku} == {"2026-10-12"}  # backdated to the first use
+
+
+def test_accounts_snapshots(inbox, small_sim):
+    seen: dict[str, dict] = {}
+    for day in [START - timedelta(days=1), *DAYS]:
+        rows = read_csv(inbox / f"accounts_{day:%Y%m%d}.csv")
+        ids = [r["account_id"] for r in rows]
+        assert ids == sorted(ids) and set(seen) <= set(ids)  # a full snapshot: nobody disappears
+        for r in rows:
+            assert COUNTRIES[r["country"]][0] == r["currency"]
+            assert seen.setdefault(r["account_id"], r) == r
+            assert r["created_at"] < f"{day + timedelta(days=1)}T00:00:00Z"
+    assert {r["country"] for r in seen.values()} == set(COUNTRIES)
+    assert any(r["created_at"] >= "2026-10-01" for r in seen.values())  # created during the month
+    params = json.loads((small_sim / "truth" / "params.json").read_text())
+    assert params["counts"]["accounts"] == len(seen) == 14
+
+
+def test_order_lines(inbox, small_sim):
+    quarantined = {(b["file_name"], b["line_number"]) for b in read_csv(small_sim / "truth" / "expected_breaks.csv")
+                   if b["break_type"] == "quarantined_row"}
+    by_resource = defaultdict(dict)
+    valid = 0
+    for path in sorted(inbox.glob("orders_*.jsonl")):
+        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if (path.name, str(number)) in quarantined:
+                continue
+            event = json.loads(text)
+            valid += 1
+            assert list(event)[:6] == ["event_id", "event_time", "seq", "account_id", "resource_id", "resource_type"]
+            assert UUID.match(event["event_id"])
+            assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", event["event_time"])
+            assert START.isoformat() <= event["event_time"][:10] < END.isoformat()
+            assert path.name[7:15] >= event["event_time"][:10].replace("-", "")  # never before it happened
+            assert ("components" in event) == (event["event_type"] in ("CREATE", "MODIFY"))
+            for c in event.get("components", []):
+                assert c["quantity"] > 0
+            by_resource[event["resource_id"]][event["event_id"]] = (event["event_time"], event["seq"])
+    assert valid > 100
+    for events in by_resource.values():  # seq increases with event_time per resource
+        ordered = sorted(events.values())
+        assert [s for _, s in ordered] == sorted(s for _, s in ordered)
+
+
+def test_feeds(inbox):
+    for day in DAYS:
+        for r in read_csv(inbox / f"orderstream_control_{day:%Y%m%d}.csv"):
+            assert r["event_date"] == day.isoformat() and int(r["event_count"]) > 0
+        for r in read_csv(inbox / f"primary_billing_{day:%Y%m%d}.csv"):
+            assert r["usage_date"] == day.isoformat() and money_ok(r["amount"], r["currency"])
+    finance = read_csv(inbox / "finance_gl_202610.csv")
+    assert finance and all(r["period"] == "2026-10" and money_ok(r["posted_revenue"], r["currency"]) for r in finance)
+    fx = {r["currency"]: Decimal(r["usd_per_unit"]) for r in read_csv(inbox / "fx_rates_202610.csv")}
+    assert set(fx) == set(CURRENCIES) and fx["USD"] == 1 and all(v > 0 for v in fx.values())
+
+
+def test_truth_amounts_are_rounded_to_the_currency(small_sim):
+    for name in ("daily_lines.csv", "invoice_lines_at_close.csv", "adjustment_lines.csv"):
+        for r in read_csv(small_sim / "truth" / name):
+            assert money_ok(r["amount"], r["currency"]), (name, r)
+            if "quantity" in r:
+                assert places(r["quantity"]) == 6
+    params = json.loads((small_sim / "truth" / "params.json").read_text())
+    assert params["arguments"]["seed"] == 7 and params["periods"] == [{"period": "2026-10",
+                                                                       "closes_at": "2026-11-01T01:00:00Z"}]
