@@ -1,0 +1,62 @@
+"""Finance fixtures: one warehouse with the hand-made world (tests/finance/world.py) and the finance models built."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+from iaas_billing import dbt_runner
+
+from tests.conftest import SERVER_URL
+from tests.finance import world
+
+# What the finance models need, built by dbt; the rating and reconciliation marts they read
+# (fct_invoice_lines, fct_invoices, fct_reconciliation_breaks) are the world's hand-made tables.
+FINANCE_SELECTION = [
+    "+dim_accounts", "+int_skus_resolved", "+stg_inbox__fx_rates", "+stg_inbox__inbox_files",
+    "path:models/intermediate/finance", "path:models/marts/finance",
+]
+HAND_MADE = ["fct_invoice_lines", "fct_invoices", "fct_reconciliation_breaks"]
+
+
+def connect(url, **kwargs) -> psycopg.Connection:
+    return psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, dbname=url.database, **kwargs)
+
+
+def build_finance(url) -> dbt_runner.DbtResult:
+    """dbt build (models, data tests and unit tests) of the finance models and what they need."""
+    return dbt_runner.run_dbt(["build", "--select", *FINANCE_SELECTION, "--exclude", *HAND_MADE,
+                               "--indirect-selection", "cautious"], url=url)
+
+
+@pytest.fixture(scope="session")
+def finance_url(databases):
+    """A warehouse with the world loaded and the finance models built (shared, read-only)."""
+    url = databases.create("finance")
+    with connect(url) as conn:
+        world.load_inputs(conn)
+        world.load_invoices(conn)
+        world.load_breaks(conn)
+    build_finance(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def login_role():
+    """LOGIN members of the reader roles with random names, dropped at the end of the session."""
+    created: list[str] = []
+
+    def _make(group: str) -> str:
+        name = f"test_{group}_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(host=SERVER_URL.host, port=SERVER_URL.port or 5432, user=SERVER_URL.username,
+                             dbname="postgres", autocommit=True) as conn:
+            conn.execute(f'create role "{name}" login in role {group}')
+        created.append(name)
+        return name
+
+    yield _make
+    with psycopg.connect(host=SERVER_URL.host, port=SERVER_URL.port or 5432, user=SERVER_URL.username,
+                         dbname="postgres", autocommit=True) as conn:
+        for name in created:
+            conn.execute(f'drop role if exists "{name}"')

@@ -1,0 +1,163 @@
+"""A small hand-made billing world (accounts, catalogue, fx rates, issued invoices) for the finance tests."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+import psycopg
+
+OCT, SEP = date(2026, 10, 1), date(2026, 9, 1)
+
+ACCOUNTS = [  # account_id, name, country, currency
+    ("ACC-001", "Acme Cloud Inc", "US", "USD"),
+    ("ACC-002", "Kabushiki Kaisha Sora", "JP", "JPY"),
+    ("ACC-003", "Manama Data WLL", "BH", "BHD"),
+    ("ACC-004", "Berliner Rechen GmbH", "DE", "EUR"),
+]
+
+SKUS = [  # sku, product_name, category, charge_type, unit
+    ("cpu.std.vcpu", "Standard vCPU", "compute", "hourly", "vCPU"),
+    ("mem.std.gb", "Standard memory", "memory", "hourly", "GB"),
+    ("stor.ssd.gb", "SSD block storage", "storage", "monthly", "GB"),
+    ("lic.win.core", "Windows Server licence", "license", "annual", "core"),
+    ("setup.fee", "Onboarding", "service", "one_time", "each"),
+]
+
+# (tenant, account, period, sku, rate_kind, unit_price, quantity, amount, adjusted_period)
+LINES = [
+    ("SO", "ACC-001", OCT, "cpu.std.vcpu", "standard", D("0.04"), D("1488"), D("59.52"), None),
+    ("SO", "ACC-001", OCT, "mem.std.gb", "standard", D("0.005"), D("5952"), D("29.76"), None),
+    ("SO", "ACC-001", OCT, "stor.ssd.gb", "standard", D("0.10"), D("100"), D("10.00"), None),
+    ("SO", "ACC-001", OCT, "cpu.std.vcpu", "standard", D("0.04"), D("24"), D("0.96"), SEP),
+    ("HO", "ACC-001", OCT, "cpu.std.vcpu", "standard", D("0.025"), D("1488"), D("37.20"), None),
+    ("HO", "ACC-001", OCT, "mem.std.gb", "standard", D("0.003"), D("5952"), D("17.86"), None),
+    ("HO", "ACC-001", OCT, "stor.ssd.gb", "standard", D("0.12"), D("100"), D("12.00"), None),
+    ("HO", "ACC-001", OCT, "cpu.std.vcpu", "standard", D("0.025"), D("24"), D("0.60"), SEP),
+    ("SO", "ACC-002", OCT, "cpu.std.vcpu", "standard", D("6"), D("744"), D("4464"), None),
+    ("SO", "ACC-002", OCT, "lic.win.core", "standard", D("1200"), D("4"), D("4800"), None),
+    ("HO", "ACC-002", OCT, "cpu.std.vcpu", "standard", D("4"), D("744"), D("2976"), None),
+    ("HO", "ACC-002", OCT, "lic.win.core", "standard", D("1500"), D("4"), D("6000"), None),
+    ("SO", "ACC-003", OCT, "cpu.std.vcpu", "standard", D("0.015"), D("744"), D("11.160"), None),
+    ("SO", "ACC-003", OCT, "cpu.std.vcpu", "idle", D("0.005"), D("100"), D("0.500"), None),
+    ("SO", "ACC-003", OCT, "stor.ssd.gb", "standard", D("0.038"), D("50"), D("1.900"), None),
+    ("HO", "ACC-003", OCT, "cpu.std.vcpu", "standard", D("0.010"), D("744"), D("7.440"), None),
+    ("HO", "ACC-003", OCT, "cpu.std.vcpu", "idle", D("0.004"), D("100"), D("0.400"), None),
+    ("HO", "ACC-003", OCT, "stor.ssd.gb", "standard", D("0.030"), D("50"), D("1.500"), None),
+    ("SO", "ACC-004", OCT, "setup.fee", "standard", D("50"), D("1"), D("50.00"), None),
+    ("SO", "ACC-004", OCT, "cpu.std.vcpu", "standard", D("0.036"), D("100"), D("3.60"), None),
+    ("HO", "ACC-004", OCT, "setup.fee", "standard", D("80"), D("1"), D("80.00"), None),
+    ("HO", "ACC-004", OCT, "cpu.std.vcpu", "standard", D("0.022"), D("100"), D("2.20"), None),
+    ("SO", "ACC-001", SEP, "cpu.std.vcpu", "standard", D("0.04"), D("1440"), D("57.60"), None),
+    ("HO", "ACC-001", SEP, "cpu.std.vcpu", "standard", D("0.025"), D("1440"), D("36.00"), None),
+    ("SO", "ACC-002", SEP, "cpu.std.vcpu", "standard", D("6"), D("720"), D("4320"), None),
+    ("HO", "ACC-002", SEP, "cpu.std.vcpu", "standard", D("4"), D("720"), D("2880"), None),
+    ("SO", "ACC-004", SEP, "cpu.std.vcpu", "standard", D("0.036"), D("200"), D("7.20"), None),
+    ("HO", "ACC-004", SEP, "cpu.std.vcpu", "standard", D("0.022"), D("200"), D("4.40"), None),
+]
+
+# Invoice totals by hand (sum of the lines above).
+TOTALS = {
+    ("SO", "ACC-001", OCT): D("100.24"), ("HO", "ACC-001", OCT): D("67.66"),
+    ("SO", "ACC-002", OCT): D("9264"), ("HO", "ACC-002", OCT): D("8976"),
+    ("SO", "ACC-003", OCT): D("13.560"), ("HO", "ACC-003", OCT): D("9.340"),
+    ("SO", "ACC-004", OCT): D("53.60"), ("HO", "ACC-004", OCT): D("82.20"),
+    ("SO", "ACC-001", SEP): D("57.60"), ("HO", "ACC-001", SEP): D("36.00"),
+    ("SO", "ACC-002", SEP): D("4320"), ("HO", "ACC-002", SEP): D("2880"),
+    ("SO", "ACC-004", SEP): D("7.20"), ("HO", "ACC-004", SEP): D("4.40"),
+}
+
+# fx_rates files in landing order; fx_rates_202609.csv comes twice (v2 corrects JPY). No EUR for
+# September: (2026-09, EUR) is a missing rate. USD is never sent (1 by definition).
+FX_FILES = [
+    ("fx_rates_202609.csv", [(SEP, "JPY", D("0.0067"))]),
+    ("fx_rates_202609.csv", [(SEP, "JPY", D("0.0068"))]),
+    ("fx_rates_202610.csv", [(OCT, "JPY", D("0.0066")), (OCT, "BHD", D("2.6596")), (OCT, "EUR", D("1.08"))]),
+]
+
+INVOICE_LINES_DDL = """
+create table if not exists {schema}.fct_invoice_lines (
+    invoice_id text, tenant text, account_id text, billing_period date, sku text, charge_type text,
+    rate_kind text, unit_price numeric, quantity numeric, currency text, amount numeric, adjusted_period date)
+"""
+INVOICES_DDL = """
+create table if not exists {schema}.fct_invoices (
+    invoice_id text, tenant text, account_id text, billing_period date, currency text,
+    total_amount numeric, line_count integer, issued_at timestamptz)
+"""
+BREAKS_DDL = """
+create table if not exists marts.fct_reconciliation_breaks (
+    recon_level text, break_type text, business_date date, account_id text, sku text, expected numeric,
+    actual numeric, difference numeric, currency text, status text, detail text, detected_at timestamptz)
+"""
+
+
+def invoice_id(tenant: str, account_id: str, period: date) -> str:
+    """<tenant>-<YYYYMM>-<6 digits>, numbered per tenant and period in account order (billing-rules §5)."""
+    accounts = sorted({a for t, a, p, *_ in LINES if t == tenant and p == period})
+    return f"{tenant}-{period:%Y%m}-{accounts.index(account_id) + 1:06d}"
+
+
+def _file(conn, name: str, kind: str, rows: int) -> int:
+    version = conn.execute("select count(*) + 1 from raw.inbox_files where file_name = %s", (name,)).fetchone()[0]
+    return conn.execute(
+        "insert into raw.inbox_files (file_name, file_kind, sha256, size_bytes, version, rows_read, rows_loaded,"
+        " rows_quarantined, status, processed_at) values (%s, %s, encode(sha256((%s || %s)::bytea), 'hex'), 100,"
+        " %s, %s, %s, 0, 'landed', '2026-11-01 00:00+00') returning file_id",
+        (name, kind, name, version, version, rows, rows)).fetchone()[0]
+
+
+def load_inputs(conn: psycopg.Connection) -> None:
+    """Accounts, catalogue and fx rates into raw, as landing would have written them."""
+    fid = _file(conn, "accounts_20260901.csv", "accounts", len(ACCOUNTS))
+    for n, (acc, name, country, cur) in enumerate(ACCOUNTS, start=2):
+        conn.execute("insert into raw.accounts (file_id, line_number, account_id, account_name, country, currency,"
+                     " created_at, raw_record) values (%s, %s, %s, %s, %s, %s, '2026-01-01', '')",
+                     (fid, n, acc, name, country, cur))
+    fid = _file(conn, "catalog_20260101.csv", "catalog", len(SKUS))
+    for n, (sku, name, category, charge_type, unit) in enumerate(SKUS, start=2):
+        conn.execute("insert into raw.catalog_prices (file_id, line_number, sku, product_name, category, charge_type,"
+                     " unit, tenant, currency, unit_price, idle_unit_price, effective_from, raw_record)"
+                     " values (%s, %s, %s, %s, %s, %s, %s, 'SO', 'USD', 1, 0, '2026-01-01', '')",
+                     (fid, n, sku, name, category, charge_type, unit))
+    for name, rates in FX_FILES:
+        fid = _file(conn, name, "fx_rates", len(rates))
+        for n, (period, cur, rate) in enumerate(rates, start=2):
+            conn.execute("insert into raw.fx_rates (file_id, line_number, period, currency, usd_per_unit, raw_record)"
+                         " values (%s, %s, %s, %s, %s, '')", (fid, n, period, cur, rate))
+
+
+def load_invoices(conn: psycopg.Connection, schema: str = "marts") -> None:
+    """fct_invoice_lines and fct_invoices with the interface columns, as the bill run publishes them."""
+    charge_types = {s[0]: s[3] for s in SKUS}
+    currencies = {a[0]: a[3] for a in ACCOUNTS}
+    conn.execute(f"create schema if not exists {schema}")
+    conn.execute(INVOICE_LINES_DDL.format(schema=schema))
+    conn.execute(INVOICES_DDL.format(schema=schema))
+    for tenant, acc, period, sku, kind, price, qty, amount, adjusted in LINES:
+        conn.execute(f"insert into {schema}.fct_invoice_lines values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                     (invoice_id(tenant, acc, period), tenant, acc, period, sku, charge_types[sku], kind, price,
+                      qty, currencies[acc], amount, adjusted))
+    for (tenant, acc, period), total in TOTALS.items():
+        count = sum(1 for t, a, p, *_ in LINES if (t, a, p) == (tenant, acc, period))
+        issued = f"{period.year + period.month // 12}-{period.month % 12 + 1:02d}-01 01:00:00+00"
+        conn.execute(f"insert into {schema}.fct_invoices values (%s,%s,%s,%s,%s,%s,%s,%s)",
+                     (invoice_id(tenant, acc, period), tenant, acc, period, currencies[acc], total, count, issued))
+
+
+def load_breaks(conn: psycopg.Connection) -> None:
+    """Two open breaks and a resolved one, as fct_reconciliation_breaks publishes them."""
+    conn.execute(BREAKS_DDL)
+    rows = [
+        ("L3_FINANCE_VS_ORDERSTREAM", "amount_mismatch", "2026-10-01", "ACC-001", None, D("100.24"), D("90.24"),
+         D("-10.00"), "USD", "open", "posted revenue differs from the SO invoice"),
+        ("L1_PRIMARY_VS_SECONDARY", "missing_in_primary", "2026-10-12", "ACC-002", "cpu.std.vcpu", D("144"),
+         None, D("-144"), "JPY", "open", "primary billing has no line"),
+        ("L1_PRIMARY_VS_SECONDARY", "amount_mismatch", "2026-10-03", "ACC-001", "mem.std.gb", D("0.96"),
+         D("0.90"), D("-0.06"), "USD", "resolved", "cleared by a later file"),
+        ("DATA_QUALITY", "quarantined_row", "2026-10-05", None, None, D("1"), D("0"), D("-1"), None, "open",
+         "orders_20261005T10.jsonl line 7: bad event_time"),
+    ]
+    for row in rows:
+        conn.execute("insert into marts.fct_reconciliation_breaks values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"
+                     " '2026-11-01 02:00+00')", row)
