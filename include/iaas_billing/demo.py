@@ -20,15 +20,16 @@ AFTER_LATE_DATA = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)  # every late extract 
 def _simulate(out: Path, accounts: int, seed: int) -> None:
     params = out / "truth" / "params.json"
     if params.exists():
-        known = json.loads(params.read_text())
-        if known.get("accounts") == accounts and known.get("seed") == seed:
+        known = json.loads(params.read_text()).get("arguments", {})
+        if (known.get("accounts"), known.get("seed"), known.get("start"), known.get("end")) == (
+                accounts, seed, START, END):
             print(f"simulated inbox already in {out} (accounts={accounts}, seed={seed})")
             return
     from iaas_billing import cli
 
     started = time.monotonic()
     rc = cli.main(["simulate", "--out", str(out), "--start", START, "--end", END,
-                   "--accounts", str(accounts), "--seed", str(seed)])
+                   "--accounts", str(accounts), "--seed", str(seed), "--force", "--quiet"])
     if rc:
         raise BillingError(f"simulate failed with exit code {rc}")
     print(f"simulated {START} .. {END}: {accounts} accounts in {time.monotonic() - started:.1f}s -> {out}")

@@ -16,9 +16,9 @@ def small_sim(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def clean_sim(tmp_path_factory):
-    """The same world with --discrepancy-rate 0."""
+    """The same arguments with --discrepancy-rate 0 --mess-rate 0 (late and redelivered events stay)."""
     out = tmp_path_factory.mktemp("sim-clean")
-    simulate(Config(out=out, accounts=14, resources_per_account=6, seed=7, discrepancy_rate=0))
+    simulate(Config(out=out, accounts=14, resources_per_account=6, seed=7, discrepancy_rate=0, mess_rate=0))
     return out
 
 

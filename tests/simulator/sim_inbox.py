@@ -2,7 +2,9 @@
 
 A deliberately small reader of the contracts in interfaces.md and the clock of decisions.md, so
 that the truth can be checked against what was actually written, not against the simulator's
-memory of it.
+memory of it. Like the platform, it quarantines a CSV row that breaks its feed's contract (an
+amount that is no decimal, a count that is no non-negative integer) and line 1 of a CSV file with
+no data row, and keeps an account's first currency when a later snapshot lists another.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ KIND_RANK = {"catalog": 0, "accounts": 1, "orders": 2, "orderstream_control": 3,
 DAY = 86400
 REQUIRED = ("event_id", "event_time", "seq", "account_id", "resource_id", "event_type")
 INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+COUNT = re.compile(r"^[0-9]+$")
 
 
 def instant(day: date) -> int:
@@ -106,7 +110,7 @@ def parse_event(text: str, name: str, number: int) -> Event:
 @dataclass
 class Inbox:
     events: list[Event] = field(default_factory=list)
-    quarantined: list[tuple[str, int, str]] = field(default_factory=list)  # file, line, reason
+    quarantined: list[tuple[str, int, str]] = field(default_factory=list)  # file, line, reason (orders and CSV)
     prices: list[PriceRow] = field(default_factory=list)
     accounts: dict[str, Account] = field(default_factory=dict)
     countries: dict[str, str] = field(default_factory=dict)
@@ -115,6 +119,34 @@ class Inbox:
     finance: dict[tuple[date, str], Decimal] = field(default_factory=dict)
     fx: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    # account -> (first snapshot listing another currency, that currency); the first currency stands
+    currency_changes: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+def _feed_rows(path: Path, out: Inbox, check=None) -> list[dict[str, str]]:
+    """The data rows of a CSV feed; a header-only file (line 1) and rows `check` rejects are quarantined."""
+    rows = read_csv(path)
+    if not rows:
+        out.quarantined.append((path.name, 1, "header only"))
+    good = []
+    for number, row in enumerate(rows, start=2):
+        reason = check(row) if check else None
+        if reason:
+            out.quarantined.append((path.name, number, reason))
+        else:
+            good.append(row)
+    return good
+
+
+def _amount(row: dict[str, str]) -> str | None:
+    return None if DECIMAL.match(row["amount"]) else "amount is not a decimal"
+
+
+def _count(row: dict[str, str]) -> str | None:
+    text = row["event_count"]
+    if text.startswith("-") and COUNT.match(text[1:]):
+        return "event_count is negative"
+    return None if COUNT.match(text) else "event_count is not an integer"
 
 
 def read_inbox(inbox: Path) -> Inbox:
@@ -138,25 +170,28 @@ def read_inbox(inbox: Path) -> Inbox:
                                            Decimal(row["unit_price"]), Decimal(row["idle_unit_price"] or 0),
                                            instant(day), delivered_at(name), landing(name, number)))
         elif kind == "accounts":
-            for row in read_csv(path):
-                if row["account_id"] not in out.accounts:
+            for row in _feed_rows(path, out):
+                known = out.accounts.get(row["account_id"])
+                if known is None:
                     out.accounts[row["account_id"]] = Account(row["account_id"], row["currency"],
                                                               delivered_at(name))
                     out.countries[row["account_id"]] = row["country"]
+                elif row["currency"] != known.currency:
+                    out.currency_changes.setdefault(row["account_id"], (name, row["currency"]))
         elif kind == "orderstream_control":
-            for row in read_csv(path):
+            for row in _feed_rows(path, out, _count):
                 out.control[(date.fromisoformat(row["event_date"]), row["account_id"], row["event_type"])] = \
                     int(row["event_count"])
         elif kind == "primary_billing":
-            for row in read_csv(path):
+            for row in _feed_rows(path, out, _amount):
                 out.primary[(date.fromisoformat(row["usage_date"]), row["account_id"], row["sku"])] = \
                     Decimal(row["amount"])
         elif kind == "finance_gl":
-            for row in read_csv(path):
+            for row in _feed_rows(path, out):
                 out.finance[(date.fromisoformat(row["period"] + "-01"), row["account_id"])] = \
                     Decimal(row["posted_revenue"])
         elif kind == "fx_rates":
-            for row in read_csv(path):
+            for row in _feed_rows(path, out):
                 out.fx[(row["period"], row["currency"])] = Decimal(row["usd_per_unit"])
     return out
 

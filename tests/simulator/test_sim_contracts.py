@@ -15,6 +15,7 @@ from sim_inbox import read_csv
 
 START, END = date(2026, 10, 1), date(2026, 11, 1)
 DAYS = [START + timedelta(days=k) for k in range((END - START).days)]
+TAIL = [END, END + timedelta(days=1)]  # [end, end + 48 h): the daily feeds run on, as the order stream
 HEADERS = {
     "catalog": "sku,product_name,category,charge_type,unit,tenant,currency,unit_price,idle_unit_price,effective_from",
     "accounts": "account_id,account_name,country,currency,created_at",
@@ -51,12 +52,24 @@ def inbox(small_sim):
     return small_sim / "inbox"
 
 
+@pytest.fixture(scope="module")
+def truth_breaks(small_sim):
+    return read_csv(small_sim / "truth" / "expected_breaks.csv")
+
+
+@pytest.fixture(scope="module")
+def quarantined(truth_breaks):
+    """(file, line) of every row the truth says the platform quarantines."""
+    return {(b["file_name"], int(b["line_number"])) for b in truth_breaks if b["break_type"] == "quarantined_row"}
+
+
 def test_file_names_are_exactly_the_expected_set(inbox):
     names = {p.name for p in inbox.iterdir()}
     expected = {"catalog_20261001_initial.csv", "catalog_20261015_pricechange.csv", "catalog_20261020_newsku.csv",
                 "finance_gl_202610.csv", "fx_rates_202610.csv"}
     expected |= {f"accounts_{d:%Y%m%d}.csv" for d in [START - timedelta(days=1), *DAYS]}
-    expected |= {f"orderstream_control_{d:%Y%m%d}.csv" for d in DAYS} | {f"primary_billing_{d:%Y%m%d}.csv" for d in DAYS}
+    expected |= {f"orderstream_control_{d:%Y%m%d}.csv" for d in DAYS + TAIL}
+    expected |= {f"primary_billing_{d:%Y%m%d}.csv" for d in DAYS + TAIL}
     expected |= {f"orders_{d:%Y%m%d}T{h:02d}.jsonl" for d in [*DAYS, END, END + timedelta(days=1)] for h in range(24)}
     assert names == expected
 
@@ -107,30 +120,43 @@ def test_catalogue(inbox):
     assert {r["effective_from"] for r in newsku} == {"2026-10-12"}  # backdated to the first use
 
 
-def test_accounts_snapshots(inbox, small_sim):
+def test_accounts_snapshots(inbox, small_sim, truth_breaks):
+    changes = {b["account_id"]: b for b in truth_breaks if b["break_type"] == "currency_change"}
+    assert changes, "the default mess rate changes at least one currency"
     seen: dict[str, dict] = {}
+    changed: dict[str, str] = {}
     for day in [START - timedelta(days=1), *DAYS]:
-        rows = read_csv(inbox / f"accounts_{day:%Y%m%d}.csv")
+        name = f"accounts_{day:%Y%m%d}.csv"
+        rows = read_csv(inbox / name)
         ids = [r["account_id"] for r in rows]
         assert ids == sorted(ids) and set(seen) <= set(ids)  # a full snapshot: nobody disappears
         for r in rows:
-            assert COUNTRIES[r["country"]][0] == r["currency"]
-            assert seen.setdefault(r["account_id"], r) == r
+            first = seen.setdefault(r["account_id"], r)
+            assert COUNTRIES[first["country"]][0] == first["currency"]  # an account's first listing is right
+            if r["currency"] != first["currency"]:  # a currency change: in the truth, from its first file on
+                change = changes[r["account_id"]]
+                assert changed.setdefault(r["account_id"], name) == change["file_name"]
+                assert change["currency"] == first["currency"]  # the currency kept
+                assert change["business_date"] == change["file_name"][9:13] + "-" + change["file_name"][13:15] + \
+                    "-" + change["file_name"][15:17]
+                r = {**r, "currency": first["currency"]}
+            else:
+                assert r["account_id"] not in changed, "a changed currency stays changed"
+            assert r == first
             assert r["created_at"] < f"{day + timedelta(days=1)}T00:00:00Z"
+    assert set(changed) == set(changes)
     assert {r["country"] for r in seen.values()} == set(COUNTRIES)
     assert any(r["created_at"] >= "2026-10-01" for r in seen.values())  # created during the month
     params = json.loads((small_sim / "truth" / "params.json").read_text())
     assert params["counts"]["accounts"] == len(seen) == 14
 
 
-def test_order_lines(inbox, small_sim):
-    quarantined = {(b["file_name"], b["line_number"]) for b in read_csv(small_sim / "truth" / "expected_breaks.csv")
-                   if b["break_type"] == "quarantined_row"}
+def test_order_lines(inbox, quarantined):
     by_resource = defaultdict(dict)
     valid = 0
     for path in sorted(inbox.glob("orders_*.jsonl")):
         for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if (path.name, str(number)) in quarantined:
+            if (path.name, number) in quarantined:
                 continue
             event = json.loads(text)
             valid += 1
@@ -149,12 +175,37 @@ def test_order_lines(inbox, small_sim):
         assert [s for _, s in ordered] == sorted(s for _, s in ordered)
 
 
-def test_feeds(inbox):
-    for day in DAYS:
-        for r in read_csv(inbox / f"orderstream_control_{day:%Y%m%d}.csv"):
-            assert r["event_date"] == day.isoformat() and int(r["event_count"]) > 0
-        for r in read_csv(inbox / f"primary_billing_{day:%Y%m%d}.csv"):
-            assert r["usage_date"] == day.isoformat() and money_ok(r["amount"], r["currency"])
+def test_feeds(inbox, small_sim, quarantined):
+    junk = set()
+    for day in DAYS + TAIL:
+        control, primary = f"orderstream_control_{day:%Y%m%d}.csv", f"primary_billing_{day:%Y%m%d}.csv"
+        for number, r in enumerate(read_csv(inbox / control), start=2):
+            assert r["event_date"] == day.isoformat()
+            if (control, number) in quarantined:  # junk: a negative count
+                assert int(r["event_count"]) < 0
+                junk.add("negative_count")
+            else:
+                assert int(r["event_count"]) > 0
+        for number, r in enumerate(read_csv(inbox / primary), start=2):
+            assert r["usage_date"] == day.isoformat()
+            if (primary, number) in quarantined:  # junk: not a number
+                assert not DECIMAL.match(r["amount"])
+                junk.add("non_numeric_amount")
+            else:
+                assert money_ok(r["amount"], r["currency"])
+    assert junk == {"negative_count", "non_numeric_amount"}
+    # the tail: no event happens after the end, so its control files are header-only (and quarantined
+    # as such, line 1); primary billing goes on with the reference lines of the resources still running
+    so_tail = defaultdict(dict)
+    for r in read_csv(small_sim / "truth" / "daily_lines.csv"):
+        if r["tenant"] == "SO" and r["usage_date"] >= END.isoformat():
+            so_tail[r["usage_date"]][(r["account_id"], r["sku"])] = (r["currency"], r["amount"])
+    for day in TAIL:
+        control, primary = f"orderstream_control_{day:%Y%m%d}.csv", f"primary_billing_{day:%Y%m%d}.csv"
+        assert (inbox / control).read_text(encoding="utf-8") == HEADERS["orderstream_control"] + "\n"
+        assert (control, 1) in quarantined
+        rows = {(r["account_id"], r["sku"]): (r["currency"], r["amount"]) for r in read_csv(inbox / primary)}
+        assert rows and rows == so_tail[day.isoformat()]
     finance = read_csv(inbox / "finance_gl_202610.csv")
     assert finance and all(r["period"] == "2026-10" and money_ok(r["posted_revenue"], r["currency"]) for r in finance)
     fx = {r["currency"]: Decimal(r["usd_per_unit"]) for r in read_csv(inbox / "fx_rates_202610.csv")}

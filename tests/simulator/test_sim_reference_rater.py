@@ -285,6 +285,25 @@ def test_events_of_an_unknown_account_are_held_then_rated():
     assert [h.released_at for h in later.held] == [T("2026-10-06T00:00:00Z")] * 2
 
 
+def test_events_of_an_account_no_snapshot_lists_stay_held_and_are_never_rated():
+    s = Stream(account="ACC-9").add("2026-10-05T10:00:00Z", "CREATE", components={"cpu.std.vcpu": 1}) \
+                               .add("2026-10-06T10:00:00Z", "MODIFY", components={"cpu.std.vcpu": 2})
+    result = rate(s.events, [price("cpu.std.vcpu", "1.00")], [account()], OCT, NOV)
+    assert result.invoice_lines == [] and result.daily_lines == [] and result.unpriced == []
+    assert [(h.event.event_id, h.released_at) for h in result.held] == [("e1", None), ("e2", None)]
+
+
+def test_an_account_keeps_its_first_currency():
+    """Rules §1: a later snapshot listing another currency changes nothing (the platform reports it)."""
+    s = Stream().add("2026-10-01T00:00:00Z", "CREATE", components={"cpu.std.vcpu": 1}) \
+                .add("2026-10-02T00:00:00Z", "DECOMMISSION")
+    prices = [price("cpu.std.vcpu", "1.00"), price("cpu.std.vcpu", "150", currency="JPY")]
+    first, later = account(visible="2026-10-01T00:00:00Z"), account("JPY", visible="2026-10-20T00:00:00Z")
+    for listings in ([first, later], [later, first]):
+        result = rate(s.events, prices, listings, OCT, NOV)
+        assert [(x.currency, x.amount) for x in so(result)] == [("USD", D("24.00"))]
+
+
 def test_unpriced_usage_is_listed_never_charged_as_zero_then_priced_when_the_price_lands():
     s = Stream().add("2026-10-12T06:00:00Z", "CREATE", components={"arm.4x16": 1, "cpu.std.vcpu": 1})
     prices = [price("cpu.std.vcpu", "0.04"),

@@ -1,4 +1,9 @@
-"""Simulated enterprise accounts in the 12 countries, and the CRM's daily full snapshots."""
+"""Simulated enterprise accounts in the 12 countries, and the CRM's daily full snapshots.
+
+Mess (`--mess-rate`): a snapshot may list an existing account with another currency, and every
+later snapshot repeats it (`CurrencyChange`). Billing-rules §1: the currency is fixed for life, so
+the platform keeps the first one and reports a `currency_change`; rating does not change.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from iaas_billing.simulator.instants import DAY, HOUR, day_stamp, format_instant, instant_of
-from iaas_billing.simulator.money import COUNTRIES
+from iaas_billing.simulator.instants import DAY, HOUR, date_of, day_stamp, format_instant, instant_of
+from iaas_billing.simulator.money import COUNTRIES, CURRENCIES
 from iaas_billing.simulator.reference_rater import Account
 from iaas_billing.simulator.seeding import rng_for
 
@@ -67,12 +72,46 @@ def plan_accounts(seed: int, n: int, start: date, end: date) -> list[AccountPlan
     return plans
 
 
+@dataclass(frozen=True)
+class CurrencyChange:
+    """From the snapshot of `day` on, the CRM lists the account with `listed` instead of `kept`."""
+
+    account_id: str
+    day: date
+    kept: str
+    listed: str
+
+    @property
+    def file_name(self) -> str:
+        return f"accounts_{day_stamp(self.day)}.csv"
+
+
+def plan_currency_changes(seed: int, accounts: list[AccountPlan], rate: float, start: date,
+                          end: date) -> dict[str, CurrencyChange]:
+    """Per account, the chance `rate` of a currency change in a snapshot after the first that lists
+    it; while `rate` is above 0 the first eligible account gets one regardless."""
+    days = snapshot_days(start, end)
+    changes: dict[str, CurrencyChange] = {}
+    for a in accounts:
+        r = rng_for(seed, "currency-change", a.index)
+        roll = r.random()
+        first_listed = date_of(a.visible_at) - timedelta(days=1)  # the snapshot delivered at visible_at
+        later = [d for d in days if d > first_listed]
+        if rate <= 0 or not later or not (roll < rate or not changes):
+            continue
+        listed = r.choice([c for c in CURRENCIES if c != a.currency])
+        changes[a.account_id] = CurrencyChange(a.account_id, r.choice(later), a.currency, listed)
+    return changes
+
+
 def snapshot_days(start: date, end: date) -> list[date]:
     """One snapshot per day from the day before the start (delivered at the start) to the last day."""
     return [start - timedelta(days=1) + timedelta(days=k) for k in range((end - start).days + 1)]
 
 
-def write_snapshots(inbox: Path, accounts: list[AccountPlan], start: date, end: date) -> list[str]:
+def write_snapshots(inbox: Path, accounts: list[AccountPlan], start: date, end: date,
+                    changes: dict[str, CurrencyChange] | None = None) -> list[str]:
+    changes = changes or {}
     names = []
     for day in snapshot_days(start, end):
         cutoff = instant_of(day + timedelta(days=1))
@@ -82,7 +121,9 @@ def write_snapshots(inbox: Path, accounts: list[AccountPlan], start: date, end: 
             writer.writerow(ACCOUNTS_HEADER)
             for a in accounts:
                 if a.created_at < cutoff:
-                    writer.writerow([a.account_id, a.account_name, a.country, a.currency,
+                    change = changes.get(a.account_id)
+                    currency = change.listed if change and day >= change.day else a.currency
+                    writer.writerow([a.account_id, a.account_name, a.country, currency,
                                      format_instant(a.created_at)])
         names.append(name)
     return names

@@ -43,7 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, type=Path, help="output directory (DIR/inbox, DIR/truth)")
     parser.add_argument("--start", type=_date, default=d.start, help=f"first day, YYYY-MM-DD (default {d.start})")
     parser.add_argument("--end", type=_date, default=d.end,
-                        help=f"day after the last, YYYY-MM-DD (default {d.end}); the order stream runs 48 h past it")
+                        help=f"day after the last, YYYY-MM-DD (default {d.end}); the order stream and the daily "
+                             f"feeds run 48 h past it")
     parser.add_argument("--accounts", type=_positive, default=d.accounts, help=f"accounts (default {d.accounts})")
     parser.add_argument("--seed", type=int, default=d.seed, help=f"random seed (default {d.seed})")
     parser.add_argument("--resources-per-account", type=_positive, default=d.resources_per_account,
@@ -59,7 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              f"(default {d.discrepancy_rate})")
     parser.add_argument("--mess-rate", type=_rate, default=d.mess_rate,
                         help=f"chance per resource / event of malformed lines, invalid transitions and conflicting "
-                             f"duplicates; 0 gives none (default {d.mess_rate})")
+                             f"duplicates, per account of a currency change, an unknown account's events and junk "
+                             f"CSV rows; 0 gives none (default {d.mess_rate})")
     parser.add_argument("--jobs", type=_positive, default=min(4, os.cpu_count() or 1),
                         help="worker processes (default: the cores, at most 4); the output is the same for any value")
     parser.add_argument("--force", action="store_true", help="replace DIR/inbox and DIR/truth if they are not empty")

@@ -13,7 +13,9 @@ How a rating goes (`rate`):
    landed copy of an `event_id` stands, a later identical copy is a duplicate, a later different
    one a conflict.
 2. Holding: an event whose account is not visible yet is held and not rated; one whose account
-   became visible after the event landed was held and released (listed, and rated).
+   became visible after the event landed was held and released (listed, and rated); one whose
+   account is in no snapshot at all stays held (`released_at` None). An account listed more than
+   once keeps its first listing, so its first currency (`accounts_master`).
 3. Lifecycle: per resource, events in `(event_time, seq)` order through the state machine of
    rules §3; a transition the table does not allow is an anomaly and is not applied.
 4. Charges (rules §4): hourly and monthly SKUs over spans of constant state, quantity and price,
@@ -407,11 +409,21 @@ def land(events: Iterable[Event], visible_at: int | None) -> tuple[list[Event], 
     return list(first.values()), duplicates, conflicts
 
 
+def accounts_master(accounts: Iterable[Account]) -> dict[str, Account]:
+    """The accounts master: per `account_id`, the first listing (earliest `visible_at`, then the
+    first given) stands. An account's currency is fixed for life (rules §1): a later snapshot that
+    lists another currency changes nothing here (the platform reports it as `currency_change`)."""
+    known: dict[str, Account] = {}
+    for a in sorted(accounts, key=lambda a: a.visible_at):  # stable: equal instants keep their order
+        known.setdefault(a.account_id, a)
+    return known
+
+
 def rate(events: Iterable[Event], prices: PriceBook | Iterable[PriceRow], accounts: Iterable[Account],
          start: int, end: int, visible_at: int | None = None) -> RatingResult:
     """Rate `[start, end)` from what is visible at `visible_at` (None: everything delivered)."""
     book = prices if isinstance(prices, PriceBook) else PriceBook(prices)
-    known = {a.account_id: a for a in accounts}
+    known = accounts_master(accounts)
     result = RatingResult()
     landed, result.duplicates, result.conflicts = land(events, visible_at)
 

@@ -1,7 +1,8 @@
 """One simulation, account by account: generate, deliver, rate, inject, write (bounded memory).
 
-Everything an account needs (its resources, events, lines, rating, feed rows) is made, written
-and dropped before the next account. Accounts go in fixed chunks of `CHUNK_ACCOUNTS`, each written
+Everything an account needs (its resources, events, lines, rating, feed rows, and the events of
+an account the CRM never lists that mess may put next to it) is made, written and dropped before
+the next account. Accounts go in fixed chunks of `CHUNK_ACCOUNTS`, each written
 into a folder of its own (optionally in worker processes); the chunks are then merged in account
 order, and the hourly extracts are written from the per-day spills, sorted by a seeded key.
 """
@@ -22,7 +23,7 @@ from iaas_billing.simulator import accounts as accounts_mod
 from iaas_billing.simulator import catalog as catalog_mod
 from iaas_billing.simulator import discrepancies as disc
 from iaas_billing.simulator import feeds
-from iaas_billing.simulator.instants import HOUR, format_instant, instant_of, next_month, periods_between
+from iaas_billing.simulator.instants import DAY, HOUR, format_instant, instant_of, next_month, periods_between
 from iaas_billing.simulator.lifecycle import INJECTED_KINDS, Quota, World, allocate_resources, plan_account
 from iaas_billing.simulator.money import round_money
 from iaas_billing.simulator.orderstream import (
@@ -38,8 +39,10 @@ from iaas_billing.simulator.orderstream import (
 from iaas_billing.simulator.reference_rater import Account, Event, InvoiceLine, PriceBook, rate
 from iaas_billing.simulator.seeding import rng_for
 from iaas_billing.simulator.truth import (
+    DQ,
     TruthWriter,
     adjustments,
+    break_row,
     file_line_breaks,
     transient_anomalies,
     write_truth,
@@ -47,6 +50,8 @@ from iaas_billing.simulator.truth import (
 
 GRACE = HOUR  # the bill run closes period M at its end + 1 hour (rules §5 default)
 CHUNK_ACCOUNTS = 50  # accounts per unit of work; fixed, so the output does not depend on --jobs
+TAIL_DAYS = LATE_MAX_HOURS * HOUR // DAY  # daily feeds run on for [end, end + 48 h), as the order stream
+GHOST_RESOURCES = 2  # resources of an account the CRM never lists (a support plan and one more)
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,8 @@ class _Shared:
         seed, start, end = config.seed, config.start, config.end
         self.catalogue = catalog_mod.build_catalogue(seed, start, end)
         self.accounts = accounts_mod.plan_accounts(seed, config.accounts, start, end)
+        self.currency_changes = accounts_mod.plan_currency_changes(seed, self.accounts, config.mess_rate, start,
+                                                                   end)
         self.resources = allocate_resources(seed, config.accounts, config.resources_per_account)
         cat = self.catalogue
         self.world = World.of(seed, start, end, cat.new_sku_launch, cat.new_sku_upload, cat.new_skus)
@@ -113,6 +120,11 @@ class _Shared:
         self.window = (instant_of(self.periods[0]), self.period_ends[-1])
         self.first_hour, self.last_hour = hours_of(start, end)
         self.days = [start + timedelta(days=k) for k in range((end - start).days)]
+        # the daily feeds' days: the range, then the tail, where resources still running keep accruing
+        self.feed_days = [start + timedelta(days=k) for k in range((end - start).days + TAIL_DAYS)]
+        self.feed_end = end + timedelta(days=TAIL_DAYS)
+        # the final rating covers the periods and the tail (its lines of other periods are not used)
+        self.rating_window = (self.window[0], max(self.window[1], instant_of(self.feed_end)))
         self.price_after_close = {  # a price for the period delivered after its close: re-rate it all
             p: any(u.delivered_at > e + GRACE and any(instant_of(r.effective_from) < e for r in u.rows)
                    for u in cat.uploads) for p, e in zip(self.periods, self.period_ends, strict=True)}
@@ -139,6 +151,8 @@ class ChunkResult:
     control_rows: int
     primary_rows: int
     accounts: int
+    feed_rows: Counter  # rows per daily feed file in this chunk's part
+    feed_tagged: list  # (file, row number in the part, kind, account) of junk rows
 
 
 def _run_chunk(config: Config, index: int, directory: Path) -> ChunkResult:
@@ -157,8 +171,8 @@ def _run_chunk(config: Config, index: int, directory: Path) -> ChunkResult:
     quotas = {
         "world": Quota(["suspension", "new_sku_unpriced"] + (["late_after_close"] if config.late_rate > 0 else []),
                        enabled=owed),
-        "mess": Quota([*INJECTED_KINDS, "conflicting_duplicate", *MALFORMED_KINDS],
-                      enabled=owed and config.mess_rate > 0),
+        "mess": Quota([*INJECTED_KINDS, "conflicting_duplicate", *MALFORMED_KINDS, *feeds.CSV_MALFORMED_KINDS,
+                       "unknown_account"], enabled=owed and config.mess_rate > 0),
         "disc": Quota(disc.ALL_KINDS, enabled=owed and config.discrepancy_rate > 0),
     }
     daily_feeds = feeds.DailyFeeds(directory)
@@ -167,6 +181,7 @@ def _run_chunk(config: Config, index: int, directory: Path) -> ChunkResult:
     finance_rows: dict[date, list[tuple[str, str, Decimal]]] = {p: [] for p in w.periods}
     stats: Counter = Counter()
     book, window = w.book, w.window
+    feed_end = w.feed_end
 
     for account, n_resources in members:
         i = account.index
@@ -177,7 +192,7 @@ def _run_chunk(config: Config, index: int, directory: Path) -> ChunkResult:
         found = disc.inject_order_stream(plans, disc_rng, ids, config.discrepancy_rate, quotas["disc"])
         delivery = deliver_account(plans, rng_for(seed, "delivery", i), rates, quotas, w.period_ends, w.last_hour)
         spill.add(delivery.lines)
-        daily_feeds.add_control(account.account_id, feeds.control_counts(plans, start, end))
+        control = feeds.control_counts(plans, start, feed_end)  # none on the tail days: nothing happens after end
         stats.update(delivery.stats)
         stats["resources"] += len(plans)
         stats["events_emitted"] += sum(1 for p in plans for e in p.events if not e.reemitted)
@@ -185,11 +200,13 @@ def _run_chunk(config: Config, index: int, directory: Path) -> ChunkResult:
 
         rater_account = account.as_rater_account()
         events = delivery.events
-        final = rate(events, book, [rater_account], *window)
-        truth.daily(line for line in final.daily_lines if start <= line.usage_date < end)
+        final = rate(events, book, [rater_account], *w.rating_window)
+        truth.daily(line for line in final.daily_lines if start <= line.usage_date < feed_end)
 
         so_daily = {(d.usage_date, d.sku): d.amount for d in final.daily_lines
                     if d.tenant == "SO" and start <= d.usage_date < end}
+        so_tail = {(d.usage_date, d.sku): d.amount for d in final.daily_lines
+                   if d.tenant == "SO" and end <= d.usage_date < feed_end}
 
         def stale_daily(events=events, rater_account=rater_account) -> dict:
             stale = rate(events, w.stale_book, [rater_account], *window)
@@ -198,8 +215,17 @@ def _run_chunk(config: Config, index: int, directory: Path) -> ChunkResult:
 
         primary, l1 = disc.inject_primary(account.account_id, account.currency, so_daily, stale_daily, plans, book,
                                           end, disc_rng, config.discrepancy_rate, quotas["disc"])
-        daily_feeds.add_primary(account.account_id, account.currency, primary)
         found += l1
+        # mess: a junk row in a day of the range, for a key with no other row (so no L1 / L2 break)
+        skus = sorted({sku for plan in plans for e in plan.events for sku, _ in (e.components or ())})
+        junk_primary, junk_control = feeds.malformed_rows(rng_for(seed, "csv-mess", i), config.mess_rate,
+                                                          quotas["mess"], w.days, primary.keys() | so_daily.keys(),
+                                                          control, skus)
+        stats["malformed_csv:non_numeric_amount"] += len(junk_primary)
+        stats["malformed_csv:negative_count"] += len(junk_control)
+        primary.update(so_tail)  # the tail days: the reference lines, nothing injected
+        daily_feeds.add_control(account.account_id, control, junk_control)
+        daily_feeds.add_primary(account.account_id, account.currency, primary, junk_primary)
 
         carried: list = []  # adjustment lines billed on this period, from the one before
         for period, period_end in zip(w.periods, w.period_ends, strict=True):
@@ -238,11 +264,45 @@ def _run_chunk(config: Config, index: int, directory: Path) -> ChunkResult:
         truth.data_quality(rater_account, final, transient_anomalies(events, rater_account, final_ids),
                            unpriced_seen, upload.file_name if upload else "")
 
+        # mess: events of an account the CRM never lists, next to this one: counted, landed, held for good
+        ghost_roll = rng_for(seed, "unknown-account", i).random()
+        if config.mess_rate > 0 and (ghost_roll < config.mess_rate or quotas["mess"].wants("unknown_account")):
+            quotas["mess"].done("unknown_account")
+            _ghost(config, w, account, rates, spill, daily_feeds, truth, stats)
+
     spill.close()
     daily_feeds.close()
     truth.close_streams()
     return ChunkResult(directory, truth.discrepancies, truth.breaks, dict(truth.counts), finance_rows, stats,
-                       daily_feeds.control_rows, daily_feeds.primary_rows, len(members))
+                       daily_feeds.control_rows, daily_feeds.primary_rows, len(members), daily_feeds.rows,
+                       daily_feeds.tagged)
+
+
+def _ghost(config: Config, w: _Shared, account: accounts_mod.AccountPlan, rates: Rates, spill: OrderSpill,
+           daily_feeds: feeds.DailyFeeds, truth: TruthWriter, stats: Counter) -> None:
+    """A few events of `<account>-2`, an account the order stream knows and no accounts snapshot
+    ever lists: emitted, counted in the control totals and delivered (late and redelivered like
+    any other, but with no other mess), so the platform lands them and holds them for good."""
+    seed, i = config.seed, account.index
+    r = rng_for(seed, "unknown-account-plan", i)
+    s, e = instant_of(config.start), instant_of(config.end)
+    created = r.randrange(s, max(s + 1, e - 6 * HOUR))
+    ghost = accounts_mod.AccountPlan(i, f"{account.account_id}-2", "", account.country, account.currency, created,
+                                     visible_at=-1, is_new=True)
+    off = {"world": Quota([], enabled=False), "mess": Quota([], enabled=False)}
+    plans = plan_account(r, rng_for(seed, "unknown-account-event-ids", i), w.world, ghost, GHOST_RESOURCES, 0.0,
+                         off)
+    delivery = deliver_account(plans, rng_for(seed, "unknown-account-delivery", i),
+                               Rates(rates.late, rates.duplicate, 0.0), off, w.period_ends, w.last_hour)
+    spill.add(delivery.lines)
+    daily_feeds.add_control(ghost.account_id, feeds.control_counts(plans, config.start, w.feed_end))
+    held = rate(delivery.events, w.book, [], *w.window).held  # no account: every event held, none rated
+    truth.held_events(held)
+    stats["unknown_accounts"] += 1
+    stats["unknown_account_events"] += sum(len(p.events) for p in plans)
+    stats["events_emitted"] += sum(len(p.events) for p in plans)
+    stats["late"] += delivery.stats["late"]
+    stats["redelivered"] += delivery.stats["redelivered"]
 
 
 def _chunk_task(args: tuple[Config, int, Path]) -> ChunkResult:
@@ -262,7 +322,7 @@ def simulate(config: Config, *, force: bool = False, jobs: int = 1,
     inbox, truth_dir, tmp = _prepare(config.out, force)
     w = _world(config)
     files = catalog_mod.write_catalogue(inbox, w.catalogue)
-    files += accounts_mod.write_snapshots(inbox, w.accounts, config.start, config.end)
+    files += accounts_mod.write_snapshots(inbox, w.accounts, config.start, config.end, w.currency_changes)
 
     n_chunks = -(-config.accounts // CHUNK_ACCOUNTS)
     tasks = [(config, k, tmp / f"chunk-{k:05d}") for k in range(n_chunks)]
@@ -289,7 +349,7 @@ def simulate(config: Config, *, force: bool = False, jobs: int = 1,
     chunks = [r.directory for r in results]
     order_files, tagged, n_lines = write_extracts(inbox, chunks, w.first_hour, w.last_hour)
     files += order_files
-    files += feeds.merge_daily_feeds(inbox, chunks, w.days)
+    files += feeds.merge_daily_feeds(inbox, chunks, w.feed_days)
     for period in w.periods:
         rows = [row for r in results for row in r.finance[period]]
         files.append(feeds.write_finance(inbox, period, rows))
@@ -302,7 +362,10 @@ def simulate(config: Config, *, force: bool = False, jobs: int = 1,
         counts.update(r.counts)
     stats["control_rows"] = sum(r.control_rows for r in results)
     stats["primary_billing_rows"] = sum(r.primary_rows for r in results)
+    stats["currency_change"] = len(w.currency_changes)
     breaks = [row for r in results for row in r.breaks] + file_line_breaks(tagged)
+    breaks += _csv_breaks(inbox, files, [(r.feed_rows, r.feed_tagged) for r in results], w.currency_changes)
+    stats["header_only_files"] = sum(1 for row in breaks if row[1] == "quarantined_row" and row[-1] == "header_only")
     params = _params(config, w.catalogue, w.accounts, w.periods, w.period_ends, w.first_hour, w.last_hour, stats,
                      files, n_lines)
     params = write_truth(truth_dir, chunks, [d for r in results for d in r.discrepancies], breaks, dict(counts),
@@ -310,6 +373,32 @@ def simulate(config: Config, *, force: bool = False, jobs: int = 1,
     shutil.rmtree(tmp)
     return Summary(round(time.perf_counter() - started, 3), len(files), stats["events_emitted"], n_lines,
                    stats["resources"], params)
+
+
+def _csv_breaks(inbox: Path, files: list[str], parts: list, changes: dict) -> list[list[str]]:
+    """The DATA_QUALITY breaks of CSV files: junk rows, header-only files (the platform quarantines
+    line 1 of a CSV file with no data row, e.g. a control file of a day without events) and
+    currency changes in the accounts snapshots."""
+    rows = []
+    for name, line, kind, account_id in feeds.merged_line_numbers(parts):
+        rows.append(break_row(DQ, "quarantined_row", _file_day(name), account_id, file_name=name, line_number=line,
+                              detail=kind))
+    for name in files:
+        if name.endswith(".csv") and not name.startswith("catalog_") and feeds.header_only(inbox / name):
+            rows.append(break_row(DQ, "quarantined_row", _file_day(name), "", file_name=name, line_number=1,
+                                  detail="header_only"))
+    for change in changes.values():
+        rows.append(break_row(DQ, "currency_change", change.day, change.account_id, currency=change.kept,
+                              file_name=change.file_name,
+                              detail=f"{change.file_name} and later snapshots list {change.listed}; "
+                                     f"{change.kept} is kept"))
+    return rows
+
+
+def _file_day(name: str) -> date:
+    """The date an inbox file's name stands for (a month's first day for `_YYYYMM` files)."""
+    digits = name.rsplit("_", 1)[1].split(".")[0]
+    return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]) if len(digits) >= 8 else 1)
 
 
 def _at_close(final_lines: list[InvoiceLine], events: list[Event], book: PriceBook, account: Account,
@@ -348,7 +437,7 @@ def _params(config, catalogue, accounts, periods, period_ends, first_hour, last_
     launched = next((u for u in catalogue.uploads if "newsku" in u.file_name), None)
     return {
         "generator": "iaas_billing.simulator",
-        "format_version": 1,
+        "format_version": 2,
         "arguments": arguments,
         "range": {"start": config.start.isoformat(), "end": config.end.isoformat()},
         "grace_seconds": GRACE,
@@ -357,6 +446,9 @@ def _params(config, catalogue, accounts, periods, period_ends, first_hour, last_
         "orders_extracts": {"first": orders_file_name(first_hour), "last": orders_file_name(last_hour),
                             "late_max_hours": LATE_MAX_HOURS},
         "all_delivered_at": format_instant((last_hour + 1) * HOUR),
+        "daily_feeds": {"first_day": config.start.isoformat(),
+                        "last_day": (config.end + timedelta(days=TAIL_DAYS - 1)).isoformat(),
+                        "tail_from": config.end.isoformat()},
         "catalog_uploads": [{"file": u.file_name, "delivered_at": format_instant(u.delivered_at),
                              "rows": len(u.rows)} for u in catalogue.uploads],
         "price_change": None if change is None else {

@@ -1,6 +1,7 @@
 """The ground truth beside the inbox (`DIR/truth/`), which the platform never reads.
 
-- `daily_lines.csv`: final reference daily lines, both tenants, every delivered event.
+- `daily_lines.csv`: final reference daily lines, both tenants, every delivered event, for the days
+  of the range and of the 48-hour tail after it (resources still running keep accruing).
 - `invoice_lines_at_close.csv`: per period, what the bill run sees when it closes the period at
   period end + 1 h grace (only files delivered by then).
 - `adjustment_lines.csv`: per line key of a closed period, final rounded amount minus at-close
@@ -27,6 +28,7 @@ from iaas_billing.simulator.reference_rater import (
     Account,
     DailyLine,
     Event,
+    Held,
     InvoiceLine,
     RatingResult,
     apply_lifecycle,
@@ -162,14 +164,7 @@ class TruthWriter:
                            resource_id=e.resource_id,
                            detail=f"{e.event_type} not allowed from {state or 'a resource not created'} "
                                   "until an earlier event landed late")
-        for h in result.held:
-            e = h.event
-            self.add_break(DQ, "held_event", date_of(e.event_time), e.account_id, event_type=e.event_type,
-                           status="open" if h.released_at is None else "resolved", file_name=e.landing[2],
-                           event_id=e.event_id, resource_id=e.resource_id,
-                           detail="account not in the accounts master when the event landed"
-                                  + ("" if h.released_at is None else
-                                     f"; released when accounts_{date_of(h.released_at - 1):%Y%m%d}.csv landed"))
+        self.held_events(result.held)
         final_unpriced = {(u.usage_date, u.sku) for u in result.unpriced}
         seen: dict[tuple[date, str], dict[str, object]] = {}
         for source in ([unpriced_seen] if unpriced_seen else []) + [result]:
@@ -183,6 +178,17 @@ class TruthWriter:
                            status="open" if still else "resolved", currency=account.currency,
                            detail=f"no price for {sku} ({quantities})"
                                   + ("" if still else f"; priced once {unpriced_file} landed"))
+
+    def held_events(self, held: Iterable[Held]) -> None:
+        """`held_event`: resolved once the account's first snapshot landed, open while none lists it."""
+        for h in held:
+            e = h.event
+            self.add_break(DQ, "held_event", date_of(e.event_time), e.account_id, event_type=e.event_type,
+                           status="open" if h.released_at is None else "resolved", file_name=e.landing[2],
+                           event_id=e.event_id, resource_id=e.resource_id,
+                           detail=(f"account {e.account_id} is in no accounts snapshot; held" if h.released_at is None
+                                   else "account not in the accounts master when the event landed; released when "
+                                        f"accounts_{date_of(h.released_at - 1):%Y%m%d}.csv landed"))
 
     # the end -------------------------------------------------------------------------------------
     def close_streams(self) -> None:
