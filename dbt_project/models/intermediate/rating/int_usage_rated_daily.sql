@@ -1,0 +1,98 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    indexes=[
+        {'columns': ['account_id', 'usage_date']},
+        {'columns': ['billing_period']},
+        {'columns': ['usage_date']},
+    ],
+    pre_hook="{{ delete_rerated_account_days() }}",
+) }}
+
+-- depends_on: {{ ref('int_rerating_scopes_detected') }}
+
+-- The exact charges of every (tenant, account, sku, UTC day, rate kind, unit_price): sums of the
+-- numerators of the time-metered pieces and of the annual / one-time charges that fall on that day,
+-- with the sku's denominator for that month (3600, the month's seconds, or 1). Only priced usage;
+-- the sums are exact (nothing is divided or rounded here). Both the daily lines
+-- (fct_rated_usage_daily) and the invoice lines (int_invoice_lines_rated) are sums of these rows.
+-- Incremental: this build's re-rating scopes, as (account, days from rerate_from_date).
+
+with usage_pieces as (
+    select * from {{ ref('int_usage_spans_priced') }}
+),
+
+term_charges as (
+    select * from {{ ref('int_term_charges_computed') }}
+),
+
+{% if is_incremental() %}
+scopes as (
+    {{ current_rerating_scopes_by_account() }}
+),
+{% endif %}
+
+charges as (
+    select
+        tenant,
+        account_id,
+        currency,
+        sku,
+        charge_type,
+        usage_date,
+        billing_period,
+        rate_kind,
+        unit_price,
+        denominator,
+        quantity_numerator,
+        amount_numerator
+    from usage_pieces
+    where is_priced
+    union all
+    select
+        tenant,
+        account_id,
+        currency,
+        sku,
+        charge_type,
+        usage_date,
+        billing_period,
+        rate_kind,
+        unit_price,
+        denominator,
+        quantity_numerator,
+        amount_numerator
+    from term_charges
+    where is_priced
+),
+
+scoped as (
+    select charges.*
+    from charges
+    {%- if is_incremental() %}
+    inner join scopes
+        on charges.account_id = scopes.account_id and charges.usage_date >= scopes.rerate_from_date
+    {%- endif %}
+),
+
+final as (
+    select
+        md5(concat_ws('|', tenant, account_id, sku, usage_date, rate_kind, unit_price)) as usage_day_id,
+        tenant,
+        account_id,
+        currency,
+        sku,
+        charge_type,
+        usage_date,
+        billing_period,
+        rate_kind,
+        unit_price,
+        denominator,
+        sum(quantity_numerator) as quantity_numerator,
+        sum(amount_numerator) as amount_numerator
+    from scoped
+    group by tenant, account_id, currency, sku, charge_type, usage_date, billing_period, rate_kind, unit_price, denominator
+)
+
+select * from final

@@ -1,0 +1,30 @@
+{{ config(materialized='view') }}
+
+with source as (
+    select * from {{ source('billing', 'invoice_lines') }}
+),
+
+final as (
+    select
+        invoice_id || '/' || line_number as invoice_line_id,
+        invoice_id,
+        line_number,
+        tenant,
+        account_id,
+        billing_period,
+        sku,
+        charge_type,
+        rate_kind,
+        unit_price,
+        quantity,
+        currency,
+        amount,
+        amount_exact,
+        adjusted_period,
+        coalesce(adjusted_period, billing_period) as line_key_period,
+        adjusted_period is not null as is_adjustment,
+        issued_at
+    from source
+)
+
+select * from final

@@ -1,0 +1,62 @@
+"""The bill_run DAG: parses without a database, schedule and Asset as specified, and runs the bill run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from iaas_billing import billrun
+
+DAGS = Path(__file__).resolve().parents[2] / "dags"
+
+
+@pytest.fixture(scope="module")
+def airflow_db():
+    """Airflow's metadata DB (SQLite under AIRFLOW_HOME, set by tests/conftest.py), migrated once."""
+    home = Path(os.environ["AIRFLOW_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "airflow.db").exists():
+        subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True,
+                       env=os.environ.copy())
+    return home
+
+
+def load_dag(dag_id: str, file_name: str):
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS / file_name))
+    assert not bag.import_errors, bag.import_errors
+    dag = bag.dags[dag_id]
+    for task in dag.tasks:
+        task.retries = 0
+    return dag
+
+
+def test_dag_parses_with_schedule_asset_and_defaults(airflow_db):
+    dag = load_dag("bill_run", "bill_run.py")
+    assert dag.max_active_runs == 1
+    assert {"billing", "bill-run"} <= set(dag.tags)
+    assert dag.doc_md and "close_due_periods" in dag.doc_md
+    assert type(dag.timetable).__name__ == "CronDataIntervalTimetable"
+    task = dag.get_task("close_due_periods")
+    assert dag.default_args["retries"] >= 1
+    assert [(o.name, o.uri) for o in task.outlets] == [("billing_period_closed", "billing://warehouse/billing")]
+
+
+def test_task_closes_with_the_data_interval_end(airflow_db, monkeypatch):
+    seen = []
+    monkeypatch.setattr(billrun, "close_due_periods", lambda as_of, url=None: seen.append(as_of) or [])
+    dag = load_dag("bill_run", "bill_run.py")
+    # a run at 2026-11-01 01:00 covers the interval ending then: October's end plus the 1-hour grace
+    run = dag.test(logical_date=datetime(2026, 11, 1, 1, tzinfo=UTC))
+    assert str(run.state) == "success"
+    assert seen == [datetime(2026, 11, 1, 1, tzinfo=UTC)]
+
+
+@pytest.mark.parametrize("period,end", [("2026-10-01", "2026-11-01"), ("2026-12-01", "2027-01-01")])
+def test_period_end(period, end):
+    assert billrun.period_end(datetime.fromisoformat(period).date()) == datetime.fromisoformat(end).replace(tzinfo=UTC)
