@@ -23,7 +23,13 @@ def airflow_db():
     return home
 
 
-def load_dag(dag_id: str, file_name: str):
+@pytest.fixture
+def load_dag():
+    """Parse one DAG file and return its DAG with retries off."""
+    return _load_dag
+
+
+def _load_dag(dag_id: str, file_name: str):
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(ROOT / "dags" / file_name))

@@ -9,8 +9,6 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from .conftest import load_dag
-
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tiny_inbox"
 
 
@@ -26,7 +24,7 @@ def _states(run) -> dict[str, str]:
     return {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
 
 
-def test_ingest_then_transform(airflow_db, fresh_url, use_database, tiny_inbox):
+def test_ingest_then_transform(airflow_db, load_dag, fresh_url, use_database, tiny_inbox):
     use_database(fresh_url)
     from iaas_billing import db
 

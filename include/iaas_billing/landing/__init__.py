@@ -1,24 +1,102 @@
-"""Lands inbox files into the raw schema: manifest, quarantine, COPY (implemented in the landing issue)."""
+"""Lands inbox files into the raw schema exactly once: delivery order, versions, quarantine, COPY."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 from sqlalchemy.engine import URL
+
+from iaas_billing.errors import BillingError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class LandingReport:
-    files_seen: int = 0
-    files_landed: int = 0
-    files_skipped: int = 0
+    files_seen: int = 0          # visible (delivered by as_of) inbox files, processed or not
+    files_landed: int = 0        # file versions recorded in the manifest by this run, whatever their status
+    files_skipped: int = 0       # already processed with the same content
     rows_loaded: int = 0
     rows_quarantined: int = 0
-    new_versions: list[str] = field(default_factory=list)
-    rejected_files: list[str] = field(default_factory=list)
+    new_versions: list[str] = field(default_factory=list)    # names landed as version 2, 3 …
+    rejected_files: list[str] = field(default_factory=list)  # "name: every error" of rejected catalogue uploads
+    rejections: dict[str, list[str]] = field(default_factory=dict)  # name -> every error, one per line
+    unknown_files: list[str] = field(default_factory=list)   # names that match no file kind (recorded)
+    quarantined_files: list[str] = field(default_factory=list)  # names with at least one quarantined row
+    unreadable_files: list[str] = field(default_factory=list)  # could not be read; retried next run
+    ignored_entries: list[str] = field(default_factory=list)   # hidden files, directories, symlinks
+    files_not_yet_delivered: int = 0  # present but delivered after as_of (decisions.md clock)
+
+
+def _as_utc(as_of: datetime | None) -> datetime:
+    if as_of is None:
+        return datetime.now(UTC)
+    return as_of.replace(tzinfo=UTC) if as_of.tzinfo is None else as_of.astimezone(UTC)
 
 
 def land_inbox(inbox: Path, as_of: datetime | None = None, url: URL | None = None) -> LandingReport:
-    raise NotImplementedError
+    """Land every inbox file delivered by as_of (default: now) that is not processed yet, in delivery order.
+
+    Each file version lands in one transaction with its manifest row under an advisory lock, so
+    reruns, concurrent runs and a retry after a crash never land a file twice.
+    """
+    from iaas_billing import db, warehouse
+    from iaas_billing.landing import copy_load, discover, land, manifest, prefetch
+
+    as_of = _as_utc(as_of)
+    inbox = Path(inbox)
+    if not inbox.is_dir():
+        raise BillingError(f"inbox {inbox} is not a directory")
+    url = warehouse.bootstrap(url)
+    scan = discover.scan(inbox, as_of)
+    report = LandingReport(files_seen=len(scan.visible), ignored_entries=scan.ignored,
+                           files_not_yet_delivered=scan.not_yet_delivered)
+    with db.connect(url, autocommit=True) as conn:  # each file's transaction is explicit (land.land_file)
+        copy_load.prepare_session(conn)
+        known = manifest.latest_hashes(conn)
+        for item in prefetch.prepared(scan.visible, known):
+            f = item.file
+            if item.read_error is not None:
+                log.warning("cannot read inbox file %s: %s", f.name, item.read_error)
+                report.unreadable_files.append(f.name)
+                continue
+            if known.get(f.name) == item.sha256:
+                report.files_skipped += 1
+                continue
+            try:
+                landed = land.land_file(conn, f, item.data, item.sha256, as_of, parsed=item.parsed)
+            except psycopg.OperationalError as exc:
+                raise BillingError(f"cannot land {f.name!r}: lost the database at {db.where(url)}: "
+                                   f"{_first_line(exc)}") from exc
+            except (psycopg.Error, copy_load.CountMismatch) as exc:
+                raise BillingError(f"cannot land {f.name!r}: {_first_line(exc)}") from exc
+            if landed is None:  # another run landed it since we looked
+                report.files_skipped += 1
+                continue
+            _record(report, landed)
+    return report
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _record(report: LandingReport, landed) -> None:
+    outcome = landed.outcome
+    report.files_landed += 1
+    report.rows_loaded += outcome.rows_loaded
+    report.rows_quarantined += outcome.rows_quarantined
+    if landed.version > 1:
+        report.new_versions.append(landed.name)
+    if outcome.status == "rejected":
+        report.rejections[landed.name] = outcome.errors
+        report.rejected_files.append(f"{landed.name}: {outcome.detail}")
+    elif outcome.status == "unknown_kind":
+        report.unknown_files.append(landed.name)
+    elif outcome.rows_quarantined:
+        report.quarantined_files.append(landed.name)

@@ -16,7 +16,8 @@ final as (
         rows_quarantined,
         status,
         detail,
-        processed_at
+        processed_at,
+        landed_at
     from source
 )
 

@@ -7,6 +7,7 @@ final as (
         file_id,
         file_name,
         line_number,
+        reason_code,
         reason,
         raw_record
     from source

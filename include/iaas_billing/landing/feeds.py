@@ -1,0 +1,214 @@
+"""The CSV feeds: header, raw table, column parsers and the key that must be unique within one file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
+from iaas_billing.landing import vocab
+from iaas_billing.landing.records import Quarantined
+from iaas_billing.landing.values import (
+    FieldError,
+    parse_choice,
+    parse_count,
+    parse_created_at,
+    parse_date,
+    parse_decimal,
+    parse_period,
+    shown,
+)
+
+Parser = Callable[[str, str], object]
+
+
+def text(value: str, field: str) -> str:
+    """A non-empty CSV field (lines with NUL or bad UTF-8 never get this far)."""
+    if value:
+        return value
+    raise FieldError("empty_field", f"{field} is empty")
+
+
+def choice(allowed: frozenset[str], code: str) -> Parser:
+    def parse(value: str, field: str) -> str:
+        return value if value in allowed else parse_choice(value, field, allowed, code)
+    return parse
+
+
+def amount(value: str, field: str) -> Decimal:
+    return parse_decimal(value, field)
+
+
+def price(value: str, field: str) -> Decimal:
+    result = parse_decimal(value, field)
+    if result < 0:
+        raise FieldError("negative_price", f"{field} is negative: {shown(value)}")
+    return result
+
+
+def idle_price(value: str, field: str) -> Decimal:
+    return Decimal("0.000000") if value == "" else price(value, field)
+
+
+def rate(value: str, field: str) -> Decimal:
+    result = parse_decimal(value, field, max_decimals=vocab.FX_MAX_DECIMALS,
+                           max_integer_digits=vocab.FX_MAX_INTEGER_DIGITS)
+    if result <= 0:
+        raise FieldError("non_positive_rate", f"{field} must be positive: {shown(value)}")
+    return result
+
+
+@dataclass(frozen=True)
+class CsvFeed:
+    kind: str
+    table: str                                   # raw.<table>
+    header: tuple[str, ...]
+    columns: tuple[str, ...]                     # raw columns, in header order
+    parsers: tuple[Parser, ...]
+    key: tuple[str, ...]                         # unique within one file; a later duplicate is quarantined
+    snapshot: bool                               # a newer version of the file name replaces the older one's rows
+    copy_as_text: bool = False                   # a valid field's text is its Postgres input (dates, decimals, text)
+
+    def parse(self, fields: list[str]) -> tuple | list[FieldError]:
+        try:
+            return tuple([parser(value, field) for parser, value, field in zip(self.parsers, fields, self.header, strict=True)])
+        except FieldError:
+            pass
+        problems = []
+        for parser, value, field in zip(self.parsers, fields, self.header, strict=True):
+            try:
+                parser(value, field)
+            except FieldError as exc:
+                problems.append(exc)
+        return problems
+
+    def parse_columns(self, rows: list[list[str]]) -> list[tuple] | None:
+        """Typed rows of a clean file, each distinct value of a column parsed once; None on any problem.
+
+        A problem (a bad value or a repeated key) sends the file through parse() row by row instead,
+        which names every problem; both give the same typed rows for a file without one.
+        """
+        columns = []
+        for parser, field, values in zip(self.parsers, self.header, zip(*rows, strict=True), strict=True):
+            try:
+                parsed = {value: parser(value, field) for value in set(values)}
+            except FieldError:
+                return None
+            columns.append(list(map(parsed.__getitem__, values)))
+        typed = list(zip(*columns, strict=True))
+        keys = self.key_positions
+        if len({tuple([row[i] for i in keys]) for row in typed}) != len(typed):
+            return None
+        return typed
+
+    def sort_plain(self, lines: list[str]) -> tuple[list[tuple[int, str]], list[Quarantined]]:
+        """The lines of a plain file (parse_csv.read_plain) as (line number, line) to COPY as they are, and
+        the quarantined ones with the same reasons record-by-record parsing gives. Each distinct text of a
+        column is checked once; only lines with a problem are parsed one by one.
+        """
+        width = len(self.header)
+        rows = [line.split(",") for line in lines]
+        same_width = set(map(len, rows)) == {width}
+        columns = list(zip(*rows, strict=True)) if same_width else [
+            [row[i] for row in rows if len(row) == width] for i in range(width)]
+        invalid: list[set[str]] = []
+        for parser, field, values in zip(self.parsers, self.header, columns, strict=True):
+            bad: set[str] = set()
+            for value in set(values):
+                try:
+                    parser(value, field)
+                except FieldError:
+                    bad.add(value)
+            invalid.append(bad)
+        suspects = [i for i, bad in enumerate(invalid) if bad]
+        keys = self.key_positions
+        if same_width and not suspects:  # the common case: one look at the keys, no loop over the lines
+            key_values = list(zip(*(columns[i] for i in keys), strict=True))
+            if len(set(key_values)) == len(key_values):
+                return list(zip(range(2, len(lines) + 2), lines, strict=True)), []
+        good: list[tuple[int, str]] = []
+        quarantined: list[Quarantined] = []
+        first_line: dict[tuple, int] = {}
+        for number, line, row in zip(range(2, len(lines) + 2), lines, rows, strict=True):
+            if len(row) != width or any(row[i] in invalid[i] for i in suspects):
+                quarantined.append(self._careful(number, line, row))
+                continue
+            key = tuple([row[i] for i in keys])
+            if key in first_line:
+                quarantined.append(Quarantined(number, "duplicate_key", self.duplicate_reason(key, first_line[key]),
+                                               line))
+                continue
+            first_line[key] = number
+            good.append((number, line))
+        return good, quarantined
+
+    def _careful(self, number: int, line: str, row: list[str]) -> Quarantined:
+        if not line.strip():
+            return Quarantined(number, "blank_line", "blank line: expected a CSV record", line)
+        if len(row) != len(self.header):
+            return Quarantined(number, "wrong_column_count",
+                               f"wrong number of fields: expected {len(self.header)}, got {len(row)}", line)
+        problems = self.parse(row)
+        return Quarantined(number, problems[0].code, "; ".join(p.message for p in problems), line)
+
+    def duplicate_reason(self, key: tuple, first: int) -> str:
+        return f"duplicate ({', '.join(self.key)}) = ({', '.join(str(k) for k in key)}): first at line {first}"
+
+    def key_of(self, row: tuple) -> tuple:
+        return tuple([row[i] for i in self.key_positions])
+
+    @cached_property
+    def key_positions(self) -> tuple[int, ...]:
+        return tuple(self.columns.index(c) for c in self.key)
+
+
+CATALOG = CsvFeed(
+    kind="catalog", table="catalog_prices",
+    header=("sku", "product_name", "category", "charge_type", "unit", "tenant", "currency", "unit_price",
+            "idle_unit_price", "effective_from"),
+    columns=("sku", "product_name", "category", "charge_type", "unit", "tenant", "currency", "unit_price",
+             "idle_unit_price", "effective_from"),
+    parsers=(text, text, text, choice(vocab.CHARGE_TYPES, "unknown_charge_type"), text,
+             choice(vocab.TENANTS, "unknown_tenant"), choice(vocab.CURRENCIES, "unknown_currency"),
+             price, idle_price, parse_date),
+    key=("sku", "tenant", "currency", "effective_from"), snapshot=False)
+
+ACCOUNTS = CsvFeed(
+    kind="accounts", table="accounts",
+    header=("account_id", "account_name", "country", "currency", "created_at"),
+    columns=("account_id", "account_name", "country", "currency", "created_at"),
+    parsers=(text, text, choice(vocab.COUNTRIES, "unknown_country"), choice(vocab.CURRENCIES, "unknown_currency"),
+             parse_created_at),
+    key=("account_id",), snapshot=False)
+
+CONTROL = CsvFeed(
+    kind="control", table="orderstream_control",
+    header=("event_date", "account_id", "event_type", "event_count"),
+    columns=("event_date", "account_id", "event_type", "event_count"),
+    parsers=(parse_date, text, choice(vocab.EVENT_TYPES, "unknown_event_type"), parse_count),
+    key=("event_date", "account_id", "event_type"), snapshot=True, copy_as_text=True)
+
+PRIMARY_BILLING = CsvFeed(
+    kind="primary_billing", table="primary_billing",
+    header=("usage_date", "account_id", "sku", "currency", "amount"),
+    columns=("usage_date", "account_id", "sku", "currency", "amount"),
+    parsers=(parse_date, text, text, choice(vocab.CURRENCIES, "unknown_currency"), amount),
+    key=("usage_date", "account_id", "sku"), snapshot=True, copy_as_text=True)
+
+FINANCE_GL = CsvFeed(
+    kind="finance_gl", table="finance_gl",
+    header=("period", "account_id", "currency", "posted_revenue"),
+    columns=("period", "account_id", "currency", "posted_revenue"),
+    parsers=(parse_period, text, choice(vocab.CURRENCIES, "unknown_currency"), amount),
+    key=("period", "account_id"), snapshot=True)
+
+FX_RATES = CsvFeed(
+    kind="fx_rates", table="fx_rates",
+    header=("period", "currency", "usd_per_unit"),
+    columns=("period", "currency", "usd_per_unit"),
+    parsers=(parse_period, choice(vocab.CURRENCIES, "unknown_currency"), rate),
+    key=("period", "currency"), snapshot=True)
+
+FEEDS = {feed.kind: feed for feed in (CATALOG, ACCOUNTS, CONTROL, PRIMARY_BILLING, FINANCE_GL, FX_RATES)}
+SNAPSHOT_TABLES = tuple(feed.table for feed in FEEDS.values() if feed.snapshot)
