@@ -19,11 +19,11 @@ DEMO_ACCOUNTS ?= 40
 install: $(STAMP) $(MANIFEST)
 
 # The venv and its packages; reinstalled only when requirements or pyproject change.
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.lock pyproject.toml
 	@command -v python3.11 >/dev/null || { echo "python3.11 is required"; exit 1; }
 	@test -x $(PY) || python3.11 -m venv $(VENV)
 	@test -x $(UV) || $(PY) -m pip install -q uv
-	$(UV) pip install -q -p $(PY) -r requirements.txt
+	$(UV) pip install -q -p $(PY) -r requirements.lock
 	$(UV) pip install -q -p $(PY) --no-deps -e .
 	@touch $(STAMP)
 
