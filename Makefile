@@ -14,7 +14,7 @@ export GX_ANALYTICS_ENABLED := false
 DEMO_DIR := .local/demo
 DEMO_ACCOUNTS ?= 40
 
-.PHONY: install manifest test test-fast demo lint bench clean airflow-db
+.PHONY: install manifest test demo lint bench clean airflow-db focus-venv lock
 
 install: $(STAMP) $(MANIFEST)
 
@@ -36,7 +36,14 @@ airflow-db: install
 	@mkdir -p $(AIRFLOW_HOME)
 	@test -f $(AIRFLOW_HOME)/airflow.db || $(VENV)/bin/airflow db migrate >/dev/null
 
-test: install
+# focus-validator 2.2.1 needs Python 3.12: its own venv under .local/focus-venv (idempotent, instant when present).
+focus-venv: install
+	$(PY) tests/finance/focus_validator.py
+
+lock:
+	uv pip compile -q -p 3.11 requirements.txt -o requirements.lock
+
+test: install focus-venv
 	$(VENV)/bin/ruff check include tests dags bench
 	$(VENV)/bin/ruff check --select AIR3 dags
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile
