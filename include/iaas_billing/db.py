@@ -96,6 +96,20 @@ def database_url(*, start_local: bool = True) -> URL:
     return private
 
 
+def loader_url() -> URL:
+    """The URL landing uses: BILLING_LOADER_DATABASE_URL (a billing_loader login), else database_url()."""
+    raw = os.environ.get("BILLING_LOADER_DATABASE_URL")
+    if not raw:
+        return database_url()
+    try:
+        url = make_url(raw)
+    except Exception:  # noqa: BLE001 - never echo the URL: it may hold a password
+        raise BillingError("BILLING_LOADER_DATABASE_URL is not a valid SQLAlchemy URL") from None
+    if not url.drivername.startswith("postgresql"):
+        raise BillingError(f"BILLING_LOADER_DATABASE_URL must name a Postgres database, not {url.drivername}")
+    return url.set(drivername="postgresql+psycopg")
+
+
 def ensure_database(url: URL) -> None:
     """Create the database named by the URL if the server does not have it yet."""
     try:
