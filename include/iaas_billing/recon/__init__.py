@@ -1,12 +1,156 @@
-"""Reconciliation and data-quality checks (Great Expectations suites) that write breaks."""
+"""Reconciliation and revenue assurance: GX suites decide, set-based SQL records every break.
+
+`run_checks(as_of)` is the one entry point (the `iaas-billing run` pipeline, the DAGs):
+
+1. `dbt build` of models/intermediate/reconciliation at the clock `as_of`: the candidate models,
+   which line up each pair of systems on its key for every complete day and closed period;
+2. the GX checkpoints (`recon.gx`): one suite per level, one UnexpectedRowsExpectation per break
+   type; GX decides pass/fail and counts the unexpected rows, and rebuilds the Data Docs;
+3. the break writer (`recon.register`): the same queries, set-based, merged into the register
+   audit.reconciliation_breaks (new breaks open, cleared ones resolved, nothing deleted);
+4. `dbt build` of models/marts/reconciliation: fct_reconciliation_breaks and the daily summary.
+
+A check that fails is a result, not an error: run_checks returns a `ReconSummary` either way.
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.engine import URL
 
+from iaas_billing.recon import checks as defs
 
-def run_checks(as_of: datetime, url: URL | None = None):
-    """Run every check due at as_of (stub until the reconciliation issue)."""
-    return None
+log = logging.getLogger(__name__)
+
+INTERMEDIATE_SELECTOR = "path:models/intermediate/reconciliation"
+MARTS_SELECTOR = "path:models/marts/reconciliation"
+
+
+@dataclass
+class CheckOutcome:
+    level: str
+    break_type: str
+    success: bool
+    gx_count: int | None
+    written: int | None
+    error: str | None = None
+
+
+@dataclass
+class ReconSummary:
+    as_of: datetime
+    levels: tuple[str, ...]
+    run_id: int | None = None
+    checks: list[CheckOutcome] = field(default_factory=list)
+    opened: int = 0
+    reopened: int = 0
+    updated: int = 0
+    resolved: int = 0
+    open_by_level: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    docs: Path | None = None
+
+    @property
+    def checks_failed(self) -> list[CheckOutcome]:
+        return [c for c in self.checks if not c.success]
+
+    @property
+    def success(self) -> bool:
+        """True when every check ran and found no break."""
+        return not self.errors and not self.checks_failed
+
+    @property
+    def open_breaks(self) -> int:
+        return sum(self.open_by_level.values())
+
+    def as_dict(self) -> dict:
+        return {
+            "as_of": self.as_of.isoformat(), "run_id": self.run_id, "levels": list(self.levels),
+            "success": self.success, "checks": len(self.checks), "checks_failed": len(self.checks_failed),
+            "opened": self.opened, "reopened": self.reopened, "updated": self.updated,
+            "resolved": self.resolved, "open_by_level": dict(self.open_by_level), "errors": list(self.errors),
+            "failed": [f"{c.level} {c.break_type}: {c.gx_count}" for c in self.checks_failed],
+            "docs": str(self.docs) if self.docs else None,
+        }
+
+    def __str__(self) -> str:
+        by_level = ", ".join(f"{_short(level)} {n}" for level, n in sorted(self.open_by_level.items()) if n)
+        head = (f"reconciliation as of {self.as_of.isoformat()}: {len(self.checks)} checks, "
+                f"{len(self.checks_failed)} with breaks; {self.open_breaks} open break(s)"
+                + (f" ({by_level})" if by_level else "")
+                + f"; this run: {self.opened} new, {self.reopened} reopened, {self.updated} changed, "
+                  f"{self.resolved} resolved")
+        lines = [head]
+        for c in self.checks_failed:
+            lines.append(f"    {c.level} {c.break_type}: "
+                         + (c.error if c.error else f"{c.gx_count} row(s)"))
+        for error in self.errors:
+            lines.append(f"    error: {error}")
+        if self.docs is not None:
+            lines.append(f"    data docs: {self.docs}")
+        return "\n".join(lines)
+
+
+def _short(level: str) -> str:
+    return level.split("_", 1)[0] if level != defs.DQ else "DQ"
+
+
+def run_checks(as_of: datetime, url: URL | None = None, *, levels: tuple[str, ...] | None = None,
+               rebuild_models: bool = True, build_marts: bool = True) -> ReconSummary:
+    """Run the reconciliation checks of `levels` (default: all) at the clock `as_of`."""
+    from iaas_billing import db, dbt_runner, quiet
+    from iaas_billing.recon import gx, register
+
+    quiet.silence()
+    url = url or db.database_url()
+    levels = tuple(levels or defs.LEVELS)
+    defs.checks_for(levels)  # validates the names
+    summary = ReconSummary(as_of=as_of, levels=levels)
+
+    if rebuild_models:
+        dbt_runner.run_dbt(["build", "--select", INTERMEDIATE_SELECTOR], url=url, as_of=as_of)
+    with db.connect(url, autocommit=True) as conn:
+        present = {name for (name,) in conn.execute(
+            "select table_name from information_schema.tables where table_schema = %s", (defs.MODEL_SCHEMA,))}
+        with conn.transaction():
+            summary.run_id = register.start_run(conn, as_of, levels)
+    runnable = tuple(level for level in levels if defs.LEVEL_DEFS[level].model in present)
+    for level in levels:
+        if level not in runnable:
+            summary.errors.append(f"{level}: model {defs.MODEL_SCHEMA}.{defs.LEVEL_DEFS[level].model} "
+                                  "does not exist; level skipped")
+
+    results = gx.run_checkpoints(runnable, url) if runnable else []
+    summary.docs = gx.docs_index()
+    evaluated = [r.check for r in results if r.evaluated]
+    with db.connect(url, autocommit=True) as conn:
+        with conn.transaction():
+            merged = register.merge(conn, summary.run_id, as_of, evaluated)
+            for r in results:
+                written = merged.found.get((r.check.level, r.check.break_type), 0) if r.evaluated else None
+                summary.checks.append(CheckOutcome(r.check.level, r.check.break_type, r.success, r.unexpected_count,
+                                                   written, r.error))
+                if r.error:
+                    summary.errors.append(f"{r.check.level} {r.check.break_type}: GX could not evaluate: {r.error}")
+                elif written != r.unexpected_count:
+                    summary.errors.append(f"{r.check.level} {r.check.break_type}: GX counted {r.unexpected_count} "
+                                          f"but {written} break rows were written (data changed during the run?)")
+                if r.evaluated:
+                    register.record_check(conn, summary.run_id, r.suite_name, r.check, r.success,
+                                          r.unexpected_count, written)
+            register.finish_run(conn, summary.run_id, gx_success=all(r.success for r in results),
+                                checks_evaluated=len(evaluated), checks_failed=sum(not r.success for r in results),
+                                merged=merged)
+    summary.opened, summary.reopened = merged.opened, merged.reopened
+    summary.updated, summary.resolved = merged.updated, merged.resolved
+    summary.open_by_level = merged.open_by_level
+
+    if build_marts:
+        dbt_runner.run_dbt(["build", "--select", MARTS_SELECTOR], url=url, as_of=as_of)
+    for error in summary.errors:
+        log.warning("reconciliation: %s", error)
+    return summary

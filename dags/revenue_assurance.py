@@ -1,0 +1,166 @@
+"""
+### revenue_assurance and reconcile_period
+
+Reconciliation (billing-rules §6), two DAGs over the same task code, `iaas_billing.recon`:
+
+- **`revenue_assurance`**, daily at 02:00 UTC, for the previous day: a reschedule-mode sensor waits
+  until the manifest (`raw.inbox_files`) holds that day's 24 hourly order extracts, its control
+  totals and its primary billing file; then the candidate models are rebuilt (with their upstream)
+  at the run's clock, and the GX checkpoint `revenue_assurance_daily` runs the suites of L1
+  (primary vs this platform's daily lines), L2 (control totals vs events landed) and data quality
+  over every complete day.
+- **`reconcile_period`**, on the Asset `billing_period_closed` (published by `bill_run`): the
+  checkpoint `period_reconciliation` runs the L3 suite (finance's posted revenue vs the SO invoice
+  totals) over every closed period.
+
+A check that finds breaks does not fail the run: the breaks are stored (`audit` schema, published
+as `marts.fct_reconciliation_breaks` and `marts.fct_reconciliation_daily_summary`), the GX Data Docs
+site is rebuilt (`.local/gx`), and the `alert` task sends the summary through `iaas_billing.notify`
+(a warning when there are open breaks). A task that fails (inputs that never land, a database
+that is down) alerts through the `on_failure_callback`.
+
+The run's clock `as_of` is the run's `run_after`. Credentials come from `BILLING_DATABASE_URL` in
+the worker's environment; nothing touches the database at import time.
+"""
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import Asset, CronTriggerTimetable, PokeReturnValue, TriggerRule, dag, task
+from iaas_billing import assets
+
+PERIOD_CLOSED = Asset(name=assets.PERIOD_CLOSED[0], uri=assets.PERIOD_CLOSED[1])
+# the candidate models and their upstream; only tests whose parents are all built ("cautious")
+BUILD_ARGS = ["build", "--select", "+path:models/intermediate/reconciliation", "--indirect-selection", "cautious"]
+
+
+def alert_on_failure(context) -> None:
+    """on_failure_callback: one alert per failed task instance."""
+    from iaas_billing import notify
+
+    ti = context.get("task_instance") or context.get("ti")
+    run = context.get("dag_run")
+    notify.notify(
+        f"{getattr(ti, 'dag_id', '?')}.{getattr(ti, 'task_id', '?')} failed",
+        f"run {getattr(run, 'run_id', '?')}: {context.get('exception')}",
+        severity="error",
+        payload={"dag_id": getattr(ti, "dag_id", None), "task_id": getattr(ti, "task_id", None)},
+    )
+
+
+DEFAULT_ARGS = {
+    "owner": "revenue-assurance",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=5),
+    "on_failure_callback": alert_on_failure,
+}
+
+
+def _as_of(dag_run) -> datetime:
+    return dag_run.run_after
+
+
+@task(trigger_rule=TriggerRule.ALL_DONE)
+def publish_docs() -> str:
+    """Rebuild the GX Data Docs site from the stored validation results, whatever the checks found."""
+    from iaas_billing.recon import gx
+
+    return str(gx.build_docs())
+
+
+@task(trigger_rule=TriggerRule.ALL_DONE)
+def alert(summary: dict | None) -> str:
+    """Send the run's reconciliation summary through iaas_billing.notify."""
+    from iaas_billing import notify
+
+    if not summary:
+        note = notify.notify("reconciliation did not run", "see the failed task's alert", severity="error")
+        return str(note)
+    opened = summary["opened"] + summary["reopened"]
+    open_total = sum(summary["open_by_level"].values())
+    severity = "error" if summary["errors"] else "warning" if summary["checks_failed"] else "info"
+    body = "\n".join([
+        f"as of {summary['as_of']}: {summary['checks']} checks, {summary['checks_failed']} with breaks",
+        f"open breaks: {open_total} ({', '.join(f'{k} {v}' for k, v in sorted(summary['open_by_level'].items()))})",
+        f"this run: {opened} new or reopened, {summary['updated']} changed, {summary['resolved']} resolved",
+        *summary["failed"], *summary["errors"],
+        "breaks: marts.fct_reconciliation_breaks; summary: marts.fct_reconciliation_daily_summary",
+        f"data docs: {summary['docs']}",
+    ])
+    note = notify.notify(f"reconciliation {', '.join(summary['levels'])}: {open_total} open break(s)", body,
+                         severity=severity, payload=summary)
+    return str(note)
+
+
+@dag(
+    schedule=CronTriggerTimetable("0 2 * * *", timezone="UTC"),
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    tags=["billing", "reconciliation", "revenue-assurance", "great-expectations"],
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+)
+def revenue_assurance():
+    @task.sensor(poke_interval=timedelta(minutes=10), timeout=timedelta(hours=12), mode="reschedule")
+    def wait_for_day(dag_run=None) -> PokeReturnValue:
+        """Done once the previous day's hourly extracts, control totals and primary billing have landed."""
+        from iaas_billing.recon import readiness
+
+        day = (_as_of(dag_run) - timedelta(days=1)).date()
+        missing = readiness.missing_day_inputs(day)
+        return PokeReturnValue(is_done=not missing, xcom_value={"day": day.isoformat(), "missing": missing})
+
+    @task
+    def build_models(dag_run=None) -> dict:
+        """dbt build of the candidate models and everything upstream of them, at the run's clock."""
+        from iaas_billing import dbt_runner
+
+        return dbt_runner.run_dbt(BUILD_ARGS, as_of=_as_of(dag_run)).counts
+
+    @task
+    def reconcile(dag_run=None) -> dict:
+        """GX checkpoint revenue_assurance_daily (L1, L2, data quality); breaks recorded, never raised."""
+        from iaas_billing import recon
+        from iaas_billing.recon import checks
+
+        return recon.run_checks(_as_of(dag_run), levels=checks.DAILY_LEVELS, rebuild_models=False).as_dict()
+
+    summary = reconcile()
+    wait_for_day() >> build_models() >> summary
+    summary >> publish_docs()
+    alert(summary)
+
+
+@dag(
+    schedule=[PERIOD_CLOSED],
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    tags=["billing", "reconciliation", "period-close", "great-expectations"],
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+)
+def reconcile_period():
+    @task
+    def build_models(dag_run=None) -> dict:
+        """dbt build of the candidate models and everything upstream, so the new invoices are seen."""
+        from iaas_billing import dbt_runner
+
+        return dbt_runner.run_dbt(BUILD_ARGS, as_of=_as_of(dag_run)).counts
+
+    @task
+    def reconcile(dag_run=None) -> dict:
+        """GX checkpoint period_reconciliation (L3) over every closed period."""
+        from iaas_billing import recon
+        from iaas_billing.recon import checks
+
+        return recon.run_checks(_as_of(dag_run), levels=checks.PERIOD_LEVELS, rebuild_models=False).as_dict()
+
+    summary = reconcile()
+    build_models() >> summary
+    summary >> publish_docs()
+    alert(summary)
+
+
+revenue_assurance()
+reconcile_period()

@@ -1,0 +1,290 @@
+{{ config(materialized='table') }}
+
+-- DATA_QUALITY: one row per data-quality issue the platform knows of now, keyed by
+-- (issue_type, break_key). issue_type is the break_type the GX suite `recon_data_quality` turns
+-- it into. An issue that later data clears (a newer version of a snapshot file, a price that
+-- arrives, an account that appears) drops out of this model, and its break is then resolved.
+with inbox_files as (
+    select * from {{ ref('int_recon_inbox_files') }}
+),
+
+quarantined_rows as (
+    select * from {{ ref('stg_inbox__quarantined_rows') }}
+),
+
+accounts_rows as (
+    select * from {{ ref('stg_inbox__accounts') }}
+),
+
+accounts as (
+    select * from {{ ref('dim_accounts') }}
+),
+
+lifecycle_anomalies as (
+    select * from {{ ref('fct_lifecycle_anomalies') }}
+),
+
+held_events as (
+    select * from {{ ref('fct_held_events') }}
+),
+
+unpriced_usage as (
+    select * from {{ ref('fct_unpriced_usage') }}
+),
+
+expected_files as (
+    select * from {{ ref('int_inbox_files_expected') }}
+),
+
+missing_fx_rates as (
+    select * from {{ ref('int_fx_rates_missing') }}
+),
+
+-- rows quarantined by the landing; the account and event id are read from the raw record where
+-- it is readable (best effort: the row broke its contract)
+quarantined as (
+    select
+        'quarantined_row' as issue_type,
+        inbox_files.file_name || '#v' || inbox_files.file_version || ':' || quarantined_rows.line_number as break_key,
+        coalesce(inbox_files.business_date, (inbox_files.processed_at at time zone 'UTC')::date) as business_date,
+        nullif(case
+            when inbox_files.file_kind = 'orders'
+                then substring(quarantined_rows.raw_record from '"account_id"\s*:\s*"([^"]*)"')
+            when inbox_files.file_kind in ('control', 'primary_billing', 'finance_gl')
+                then split_part(quarantined_rows.raw_record, ',', 2)
+            when inbox_files.file_kind = 'accounts'
+                then split_part(quarantined_rows.raw_record, ',', 1)
+        end, '') as account_id,
+        null::text as sku,
+        null::text as event_type,
+        null::text as currency,
+        null::numeric as expected,
+        null::numeric as actual,
+        null::numeric as difference,
+        inbox_files.file_name,
+        quarantined_rows.line_number,
+        case
+            when inbox_files.file_kind = 'orders'
+                then substring(quarantined_rows.raw_record from '"event_id"\s*:\s*"([^"]*)"')
+        end as event_id,
+        null::text as resource_id,
+        'file ' || inbox_files.file_name || ' (version ' || inbox_files.file_version || ') line '
+        || quarantined_rows.line_number || ': ' || quarantined_rows.reason as detail
+    from quarantined_rows
+    inner join inbox_files on quarantined_rows.file_id = inbox_files.file_id
+    where
+        -- a newer version of a snapshot file replaced this version's rows, good and bad
+        not (inbox_files.is_superseded and inbox_files.is_snapshot_feed)
+        -- the rows of a file rejected whole are reported once, as its rejected_file break
+        and not inbox_files.is_rejected
+),
+
+rejected as (
+    select
+        'rejected_file' as issue_type,
+        file_name || '#v' || file_version as break_key,
+        coalesce(business_date, (processed_at at time zone 'UTC')::date) as business_date,
+        null::text as account_id,
+        null::text as sku,
+        null::text as event_type,
+        null::text as currency,
+        rows_read::numeric as expected,
+        rows_loaded::numeric as actual,
+        (rows_loaded - rows_read)::numeric as difference,
+        file_name,
+        null::integer as line_number,
+        null::text as event_id,
+        null::text as resource_id,
+        'file ' || file_name || ' (version ' || file_version || ') ' || status || ': '
+        || coalesce(detail, 'no reason given') as detail
+    from inbox_files
+    where is_rejected and not is_superseded
+),
+
+currency_attempts as (
+    select
+        accounts.account_id,
+        accounts.currency as kept_currency,
+        min(inbox_files.business_date) as first_change_date,
+        string_agg(distinct accounts_rows.currency, ', ') as attempted_currencies,
+        min(inbox_files.file_name) as first_file_name
+    from accounts
+    inner join accounts_rows on accounts.account_id = accounts_rows.account_id
+    inner join inbox_files on accounts_rows.file_id = inbox_files.file_id
+    where accounts.has_currency_change and accounts_rows.currency <> accounts.currency
+    group by accounts.account_id, accounts.currency
+),
+
+currency_changes as (
+    select
+        'currency_change' as issue_type,
+        account_id as break_key,
+        first_change_date as business_date,
+        account_id,
+        null::text as sku,
+        null::text as event_type,
+        kept_currency as currency,
+        null::numeric as expected,
+        null::numeric as actual,
+        null::numeric as difference,
+        first_file_name as file_name,
+        null::integer as line_number,
+        null::text as event_id,
+        null::text as resource_id,
+        'currency kept as ' || kept_currency || '; ' || first_file_name || ' and later snapshots say '
+        || attempted_currencies as detail
+    from currency_attempts
+),
+
+anomalies as (
+    select
+        case
+            when lifecycle_anomalies.anomaly_type = 'conflicting_duplicate' then 'conflicting_duplicate'
+            else 'lifecycle_anomaly'
+        end as issue_type,
+        lifecycle_anomalies.event_id || '|' || lifecycle_anomalies.anomaly_type || case
+            when lifecycle_anomalies.anomaly_type = 'conflicting_duplicate'
+                then
+                    '|' || coalesce(inbox_files.file_name, lifecycle_anomalies.file_id::text) || ':'
+                    || lifecycle_anomalies.line_number
+            else ''
+        end as break_key,
+        lifecycle_anomalies.event_date as business_date,
+        lifecycle_anomalies.account_id,
+        null::text as sku,
+        lifecycle_anomalies.event_type,
+        null::text as currency,
+        null::numeric as expected,
+        null::numeric as actual,
+        null::numeric as difference,
+        inbox_files.file_name,
+        lifecycle_anomalies.line_number,
+        lifecycle_anomalies.event_id,
+        lifecycle_anomalies.resource_id,
+        lifecycle_anomalies.anomaly_type || ': ' || lifecycle_anomalies.event_type || ' event '
+        || lifecycle_anomalies.event_id || ' of resource ' || lifecycle_anomalies.resource_id
+        || coalesce(' - ' || lifecycle_anomalies.detail, '') as detail
+    from lifecycle_anomalies
+    left join inbox_files on lifecycle_anomalies.file_id = inbox_files.file_id
+),
+
+held as (
+    select
+        'held_event' as issue_type,
+        held_events.event_id as break_key,
+        held_events.event_date as business_date,
+        held_events.account_id,
+        null::text as sku,
+        held_events.event_type,
+        null::text as currency,
+        null::numeric as expected,
+        null::numeric as actual,
+        null::numeric as difference,
+        inbox_files.file_name,
+        held_events.line_number,
+        held_events.event_id,
+        held_events.resource_id,
+        held_events.event_type || ' event ' || held_events.event_id || ' of resource ' || held_events.resource_id
+        || ' held: ' || coalesce(held_events.held_reason, 'account not in the accounts master') as detail
+    from held_events
+    left join inbox_files on held_events.file_id = inbox_files.file_id
+),
+
+-- one break per day, account and SKU, both tenants together (the simulator's truth does the same)
+unpriced_days as (
+    select
+        usage_date,
+        account_id,
+        sku,
+        min(currency) as currency,
+        count(distinct resource_id) as resource_count,
+        string_agg(distinct tenant, ', ' order by tenant) as tenants,
+        string_agg(distinct reason, '; ' order by reason) as reasons
+    from unpriced_usage
+    group by usage_date, account_id, sku
+),
+
+unpriced as (
+    select
+        'unpriced_usage' as issue_type,
+        usage_date || '|' || account_id || '|' || sku as break_key,
+        usage_date as business_date,
+        account_id,
+        sku,
+        null::text as event_type,
+        currency,
+        null::numeric as expected,
+        null::numeric as actual,
+        null::numeric as difference,
+        null::text as file_name,
+        null::integer as line_number,
+        null::text as event_id,
+        null::text as resource_id,
+        'no ' || tenants || ' price for ' || sku || ' in ' || currency || ' (' || resource_count
+        || ' resource(s))' || coalesce(': ' || reasons, '') as detail
+    from unpriced_days
+),
+
+-- inputs due by the run's clock that have not arrived (the landing's int_inbox_files_expected)
+missing_inputs as (
+    select
+        'missing_input' as issue_type,
+        file_name as break_key,
+        business_date,
+        null::text as account_id,
+        null::text as sku,
+        null::text as event_type,
+        null::text as currency,
+        null::numeric as expected,
+        null::numeric as actual,
+        null::numeric as difference,
+        file_name,
+        null::integer as line_number,
+        null::text as event_id,
+        null::text as resource_id,
+        file_kind || ' file ' || file_name || ' was due at '
+        || to_char(due_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"') || ' and has not arrived' as detail
+    from expected_files
+    where not has_arrived
+),
+
+-- periods and currencies with invoice lines but no rate to USD (the finance models' int_fx_rates_missing)
+fx_missing as (
+    select
+        'missing_fx_rate' as issue_type,
+        to_char(billing_period, 'YYYY-MM') || '|' || currency as break_key,
+        billing_period as business_date,
+        null::text as account_id,
+        null::text as sku,
+        null::text as event_type,
+        currency,
+        null::numeric as expected,
+        null::numeric as actual,
+        null::numeric as difference,
+        null::text as file_name,
+        null::integer as line_number,
+        null::text as event_id,
+        null::text as resource_id,
+        detail
+    from missing_fx_rates
+),
+
+final as (
+    select * from quarantined
+    union all
+    select * from rejected
+    union all
+    select * from currency_changes
+    union all
+    select * from anomalies
+    union all
+    select * from held
+    union all
+    select * from unpriced
+    union all
+    select * from missing_inputs
+    union all
+    select * from fx_missing
+)
+
+select * from final

@@ -1,0 +1,121 @@
+{{ config(materialized='table') }}
+
+-- L1, primary vs secondary billing: one row per (usage_date, account_id, sku) of every complete
+-- day (the day's primary billing file has landed and the day is over at the run's clock), lining
+-- up the primary billing system's daily line with this platform's own SO daily line
+-- (fct_rated_usage_daily, rounded per daily line). expected is this platform's amount, actual
+-- primary's, 0 on a side without the line. The break rules and the one-minor-unit tolerance live
+-- in the GX suite recon_l1_primary_vs_secondary, not here.
+with inbox_files as (
+    select * from {{ ref('int_recon_inbox_files') }}
+),
+
+primary_rows as (
+    select * from {{ ref('stg_inbox__primary_billing') }}
+),
+
+rated_daily as (
+    select * from {{ ref('fct_rated_usage_daily') }}
+),
+
+currencies as (
+    select * from {{ ref('currencies') }}
+),
+
+primary_files as (
+    select * from inbox_files
+    where file_kind = 'primary_billing' and is_in_force and is_loaded
+),
+
+complete_days as (
+    select
+        business_date,
+        min(file_name) as primary_file_name
+    from primary_files
+    where
+        business_date is not null
+        and (business_date + 1)::timestamp at time zone 'UTC' <= '{{ var("as_of") }}'::timestamptz
+    group by business_date
+),
+
+primary_lines as (
+    select
+        primary_rows.usage_date,
+        primary_rows.account_id,
+        primary_rows.sku,
+        min(primary_rows.currency) as currency,
+        count(distinct primary_rows.currency) as currency_count,
+        sum(primary_rows.amount) as amount,
+        min(primary_rows.line_number) as line_number
+    from primary_rows
+    inner join primary_files on primary_rows.file_id = primary_files.file_id
+    inner join complete_days on primary_rows.usage_date = complete_days.business_date
+    group by primary_rows.usage_date, primary_rows.account_id, primary_rows.sku
+),
+
+platform_lines as (
+    select
+        rated_daily.usage_date,
+        rated_daily.account_id,
+        rated_daily.sku,
+        min(rated_daily.currency) as currency,
+        sum(rated_daily.amount) as amount
+    from rated_daily
+    inner join complete_days on rated_daily.usage_date = complete_days.business_date
+    where rated_daily.tenant = 'SO'
+    group by rated_daily.usage_date, rated_daily.account_id, rated_daily.sku
+),
+
+compared as (
+    select
+        coalesce(platform_lines.usage_date, primary_lines.usage_date) as business_date,
+        coalesce(platform_lines.account_id, primary_lines.account_id) as account_id,
+        coalesce(platform_lines.sku, primary_lines.sku) as sku,
+        coalesce(platform_lines.currency, primary_lines.currency) as currency,
+        platform_lines.currency as platform_currency,
+        primary_lines.currency as primary_currency,
+        primary_lines.line_number as primary_line_number,
+        coalesce(platform_lines.amount, 0) as expected,
+        coalesce(primary_lines.amount, 0) as actual,
+        platform_lines.usage_date is not null as in_platform,
+        primary_lines.usage_date is not null as in_primary,
+        coalesce(primary_lines.currency_count > 1 or primary_lines.currency <> platform_lines.currency, false)
+            as currency_differs
+    from platform_lines
+    full outer join primary_lines
+        on
+            platform_lines.usage_date = primary_lines.usage_date
+            and platform_lines.account_id = primary_lines.account_id
+            and platform_lines.sku = primary_lines.sku
+),
+
+final as (
+    select
+        compared.business_date || '|' || compared.account_id || '|' || compared.sku as break_key,
+        compared.business_date,
+        compared.account_id,
+        compared.sku,
+        null::text as event_type,
+        compared.currency,
+        trim_scale(compared.expected) as expected,
+        trim_scale(compared.actual) as actual,
+        trim_scale(compared.actual - compared.expected) as difference,
+        power(10::numeric, -coalesce(currencies.minor_units, 2)) as minor_unit,
+        compared.in_platform,
+        compared.in_primary,
+        compared.currency_differs,
+        complete_days.primary_file_name as file_name,
+        compared.primary_line_number as line_number,
+        null::text as event_id,
+        null::text as resource_id,
+        'SO daily line: platform '
+        || case when compared.in_platform then trim_scale(compared.expected) || ' ' || compared.platform_currency else 'none' end
+        || ', primary billing '
+        || case when compared.in_primary then trim_scale(compared.actual) || ' ' || compared.primary_currency else 'none' end
+        || ' (' || complete_days.primary_file_name || ')' as detail
+    from compared
+    inner join complete_days on compared.business_date = complete_days.business_date
+    left join currencies on compared.currency = currencies.currency
+)
+
+select * from final

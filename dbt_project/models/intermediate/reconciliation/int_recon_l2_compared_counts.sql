@@ -1,0 +1,97 @@
+{{ config(materialized='table') }}
+
+-- L2, order stream vs billing: one row per (event_date, account_id, event_type) of every day
+-- whose control totals are in force and that is over at the run's clock. expected is the
+-- control total, actual the count of distinct event_ids landed for that key (by the UTC date of
+-- event_time, applied or not; quarantined rows never land); a key on one side only is 0 on the
+-- other. The break rules (and their tolerance) live in the GX suite `recon_l2`, not here.
+with control_files as (
+    select * from {{ ref('int_recon_inbox_files') }}
+    where file_kind = 'control' and is_in_force and is_loaded
+),
+
+control_rows as (
+    select * from {{ ref('stg_inbox__orderstream_control') }}
+),
+
+order_events as (
+    select * from {{ ref('stg_inbox__order_events') }}
+),
+
+complete_days as (
+    select
+        business_date,
+        min(file_name) as control_file_name
+    from control_files
+    where
+        business_date is not null
+        and (business_date + 1)::timestamp at time zone 'UTC' <= '{{ var("as_of") }}'::timestamptz
+    group by business_date
+),
+
+control_totals as (
+    select
+        control_rows.event_date,
+        control_rows.account_id,
+        control_rows.event_type,
+        sum(control_rows.event_count) as control_count,
+        min(control_rows.line_number) as line_number
+    from control_rows
+    inner join control_files on control_rows.file_id = control_files.file_id
+    inner join complete_days on control_rows.event_date = complete_days.business_date
+    group by control_rows.event_date, control_rows.account_id, control_rows.event_type
+),
+
+landed_counts as (
+    select
+        order_events.event_date,
+        order_events.account_id,
+        order_events.event_type,
+        count(distinct order_events.event_id) as landed_count
+    from order_events
+    inner join complete_days on order_events.event_date = complete_days.business_date
+    group by order_events.event_date, order_events.account_id, order_events.event_type
+),
+
+compared as (
+    select
+        coalesce(control_totals.event_date, landed_counts.event_date) as business_date,
+        coalesce(control_totals.account_id, landed_counts.account_id) as account_id,
+        coalesce(control_totals.event_type, landed_counts.event_type) as event_type,
+        coalesce(control_totals.control_count, 0) as expected,
+        coalesce(landed_counts.landed_count, 0) as actual,
+        control_totals.line_number,
+        control_totals.event_date is not null as in_control,
+        landed_counts.event_date is not null as in_landed
+    from control_totals
+    full outer join landed_counts
+        on
+            control_totals.event_date = landed_counts.event_date
+            and control_totals.account_id = landed_counts.account_id
+            and control_totals.event_type = landed_counts.event_type
+),
+
+final as (
+    select
+        compared.business_date || '|' || compared.account_id || '|' || compared.event_type as break_key,
+        compared.business_date,
+        compared.account_id,
+        null::text as sku,
+        compared.event_type,
+        null::text as currency,
+        compared.expected,
+        compared.actual,
+        compared.actual - compared.expected as difference,
+        complete_days.control_file_name as file_name,
+        compared.line_number,
+        null::text as event_id,
+        null::text as resource_id,
+        compared.in_control,
+        compared.in_landed,
+        'event_type ' || compared.event_type || ': control total ' || compared.expected
+        || ' (' || complete_days.control_file_name || '), distinct events landed ' || compared.actual as detail
+    from compared
+    inner join complete_days on compared.business_date = complete_days.business_date
+)
+
+select * from final

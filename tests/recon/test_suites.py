@@ -1,0 +1,38 @@
+"""The GX suites are built from the check definitions: one UnexpectedRowsExpectation per break type."""
+
+from __future__ import annotations
+
+from iaas_billing.recon import checks, gx
+
+VOCABULARY = {  # docs/decisions.md, break vocabulary
+    checks.L1: {"missing_in_platform", "missing_in_primary", "amount_mismatch"},
+    checks.L2: {"count_shortfall", "count_excess"},
+    checks.L3: {"missing_in_finance", "missing_in_platform", "amount_mismatch"},
+    checks.DQ: {"quarantined_row", "rejected_file", "unpriced_usage", "held_event", "lifecycle_anomaly",
+                "conflicting_duplicate", "currency_change", "missing_input", "missing_fx_rate"},
+}
+
+
+def test_one_suite_per_level_with_the_break_vocabulary():
+    for level, types in VOCABULARY.items():
+        suite = gx.suite_for(level)
+        assert suite.name == checks.LEVEL_DEFS[level].suite_name
+        found = {e.meta["break_type"] for e in suite.expectations}
+        assert found == types
+        for expectation in suite.expectations:
+            assert type(expectation).__name__ == "UnexpectedRowsExpectation"
+            assert expectation.meta["recon_level"] == level
+            assert "{batch}" in expectation.unexpected_rows_query
+
+
+def test_tolerances_live_in_the_suites():
+    l1 = {e.meta["break_type"]: e.unexpected_rows_query for e in gx.suite_for(checks.L1).expectations}
+    assert "abs(difference) > 1 * minor_unit" in l1["amount_mismatch"]
+    l3 = {e.meta["break_type"]: e.unexpected_rows_query for e in gx.suite_for(checks.L3).expectations}
+    assert "abs(difference) > 0 * minor_unit" in l3["amount_mismatch"]
+
+
+def test_writer_runs_the_expectation_query_itself():
+    for check in checks.CHECKS:
+        assert check.sql() == check.query.replace("{batch}", check.relation)
+        assert check.sql().startswith("select break_key, business_date")
