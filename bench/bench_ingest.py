@@ -34,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
+
 from iaas_billing import db, warehouse
 from iaas_billing.landing import land_inbox
 

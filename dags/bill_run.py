@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Asset, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
+
 from iaas_billing import assets
 
 PERIOD_CLOSED = Asset(name=assets.PERIOD_CLOSED[0], uri=assets.PERIOD_CLOSED[1])

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Asset, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
+
 from iaas_billing import assets
 
 RAW_LANDED = Asset(name=assets.RAW_LANDED[0], uri=assets.RAW_LANDED[1])

@@ -26,6 +26,7 @@ the worker's environment; nothing touches the database at import time.
 from datetime import datetime, timedelta
 
 from airflow.sdk import Asset, CronTriggerTimetable, PokeReturnValue, TriggerRule, dag, task
+
 from iaas_billing import assets
 
 PERIOD_CLOSED = Asset(name=assets.PERIOD_CLOSED[0], uri=assets.PERIOD_CLOSED[1])

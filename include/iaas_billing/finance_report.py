@@ -54,6 +54,12 @@ left join intermediate.int_fx_rates_latest as rates
 order by by_level.recon_level, by_level.currency
 """
 SERIES = (("revenue", "Revenue", "#2f6db5"), ("cost", "Cost", "#c7792b"), ("margin", "Margin", "#2e8b57"))
+# What-if pricing scenarios run for the period (docs/pricing.md): read from the pricing marts where they exist.
+WHATIF_SCENARIOS_SQL = """
+select scenario, max(catalog_file) as catalog_file, max(scenario_created_at) as created_at
+from marts.rpt_pricing_whatif where billing_period = %s group by scenario order by scenario
+"""
+WHATIF_TOP_ACCOUNTS = 5
 
 
 def previous_period(period: date) -> date:
@@ -148,8 +154,71 @@ def fetch(period: date, url: URL | None = None) -> dict:
             if _exists(conn, "intermediate.int_fx_rates_missing") else [],
             "recon": _rows(conn, RECON_SQL, {"period": period})
             if _exists(conn, "marts.fct_reconciliation_breaks") else None,
+            "whatif": _whatif_rows(conn, period),
         }
     return data
+
+
+def _whatif_rows(conn, period: date) -> list[dict]:
+    """Each what-if scenario of the period: USD roll-ups, each country in its currency, the top rising accounts."""
+    if not all(_exists(conn, f"marts.{m}") for m in ("rpt_pricing_whatif", "rpt_pricing_whatif_usd",
+                                                      "rpt_pricing_whatif_by_dimension", "rpt_pricing_whatif_accounts")):
+        return []
+    scenarios = _rows(conn, WHATIF_SCENARIOS_SQL, (period,))
+    for s in scenarios:
+        params = {"s": s["scenario"], "p": period, "top": WHATIF_TOP_ACCOUNTS}
+        where = "where scenario = %(s)s and billing_period = %(p)s"
+        s["usd"] = _rows(conn, f"select * from marts.rpt_pricing_whatif_usd {where}", params)
+        s["countries"] = _rows(conn, f"select * from marts.rpt_pricing_whatif_by_dimension {where}"
+                                     " and dimension = 'country' order by dimension_value", params)
+        s["accounts"] = _rows(conn, f"select * from marts.rpt_pricing_whatif_accounts {where} and bill_change > 0"
+                                    " and rise_rank <= %(top)s order by rise_rank", params)
+    return scenarios
+
+
+def _signed_usd(value: Decimal | None) -> str:
+    return "n/a" if value is None else ("+" if value > 0 else "") + usd(value)
+
+
+def _whatif_context(scenarios: list[dict]) -> list[dict]:
+    """The what-if sections, formatted: headline in USD, by country (currency and USD), by category, top rises."""
+    out = []
+    for s in scenarios:
+        total = next((r for r in s["usd"] if r["dimension"] == "total"), None)
+        categories = sorted((r for r in s["usd"] if r["dimension"] == "category"),
+                            key=lambda r: (r["revenue_change_usd"] is None, -abs(r["revenue_change_usd"] or 0),
+                                           r["dimension_value"]))
+        out.append({
+            "name": s["scenario"], "catalog_file": s["catalog_file"],
+            "created_at": s["created_at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "revenue": usd(total["revenue_current_usd"]) if total else "n/a",
+            "revenue_proposed": usd(total["revenue_proposed_usd"]) if total else "n/a",
+            "revenue_change": change(total["revenue_proposed_usd"], total["revenue_current_usd"]) if total else "n/a",
+            "margin": usd(total["margin_current_usd"]) if total else "n/a",
+            "margin_proposed": usd(total["margin_proposed_usd"]) if total else "n/a",
+            "margin_change": _signed_usd(total["margin_change_usd"]) if total else "n/a",
+            "missing_fx": total["missing_fx_currencies"] if total else None,
+            "countries": [{"country": r["dimension_value"], "currency": r["currency"],
+                           "revenue": local(r["revenue_current"], r["currency"], r["dimension_value"]),
+                           "revenue_proposed": local(r["revenue_proposed"], r["currency"], r["dimension_value"]),
+                           "revenue_change": local(r["revenue_change"], r["currency"], r["dimension_value"]),
+                           "margin_change": local(r["margin_change"], r["currency"], r["dimension_value"]),
+                           "revenue_change_usd": usd(r["revenue_change_usd"]),
+                           "margin_change_usd": usd(r["margin_change_usd"]),
+                           "negative": r["revenue_change"] < 0} for r in s["countries"]],
+            "categories": [{"category": r["dimension_value"], "revenue": usd(r["revenue_current_usd"]),
+                            "revenue_proposed": usd(r["revenue_proposed_usd"]),
+                            "revenue_change": usd(r["revenue_change_usd"]), "pct": pct(r["revenue_change_pct"]),
+                            "margin_change": usd(r["margin_change_usd"]),
+                            "negative": (r["revenue_change_usd"] or 0) < 0} for r in categories],
+            "accounts": [{"account_id": r["account_id"], "country": r["country"],
+                          "bill": local(r["bill_current"], r["currency"], r["country"]),
+                          "bill_proposed": local(r["bill_proposed"], r["currency"], r["country"]),
+                          "change": local(r["bill_change"], r["currency"], r["country"]),
+                          "pct": pct(r["bill_change_pct"]), "change_usd": usd(r["bill_change_usd"])}
+                         for r in s["accounts"]],
+        })
+    return out
 
 
 def build(period: date, url: URL | None = None) -> dict:
@@ -214,6 +283,7 @@ def build(period: date, url: URL | None = None) -> dict:
         "losses": [{**r, "margin_f": local(r["margin"], r["currency"], r["country"]),
                     "margin_usd_f": usd(r["margin_usd"]), "pct_f": pct(r["margin_pct"])} for r in data["losses"]],
         "recon": recon,
+        "whatif": _whatif_context(data["whatif"]),
     }
 
 

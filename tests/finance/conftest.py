@@ -6,8 +6,8 @@ import uuid
 
 import psycopg
 import pytest
-from iaas_billing import dbt_runner
 
+from iaas_billing import dbt_runner
 from tests.conftest import SERVER_URL
 from tests.finance import world
 

@@ -6,8 +6,8 @@ import re
 
 import psycopg
 import pytest
-from iaas_billing import cli
 
+from iaas_billing import cli
 from tests.conftest import SERVER_URL
 from tests.finance.conftest import connect
 

@@ -7,8 +7,8 @@ import re
 from decimal import Decimal
 
 import pytest
-from iaas_billing import cli
 
+from iaas_billing import cli
 from tests.finance import focus_validator
 from tests.finance.conftest import connect
 

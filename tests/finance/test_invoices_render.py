@@ -8,9 +8,9 @@ from html import unescape
 
 import pytest
 from babel.numbers import parse_decimal
+
 from iaas_billing import cli
 from iaas_billing.invoices_render import COUNTRY_LOCALES
-
 from tests.finance.conftest import connect
 
 

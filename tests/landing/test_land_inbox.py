@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy.engine import make_url
+
 from iaas_billing.errors import BillingError
 from iaas_billing.landing import land_inbox
-from sqlalchemy.engine import make_url
 
 from .conftest import (
     ACCOUNTS_HEADER,

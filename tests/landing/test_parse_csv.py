@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+
 from iaas_billing.landing import land, parse_csv
 from iaas_billing.landing.feeds import (
     ACCOUNTS,

@@ -7,6 +7,7 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from iaas_billing.landing import parse_orders
 from iaas_billing.landing.lines import MAX_LINE_BYTES, Line
 from iaas_billing.landing.records import Quarantined

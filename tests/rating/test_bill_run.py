@@ -22,6 +22,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+
 from iaas_billing import billrun, db
 
 from .conftest import build

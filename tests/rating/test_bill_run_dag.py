@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from iaas_billing import billrun
 
 DAGS = Path(__file__).resolve().parents[2] / "dags"

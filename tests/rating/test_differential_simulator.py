@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from iaas_billing import db, pipeline
 
 from .raw_rows import ts

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+
 from iaas_billing import notify
 from iaas_billing.errors import BillingError
 

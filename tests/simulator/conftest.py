@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from iaas_billing.simulator.simulation import Config, simulate
 
 

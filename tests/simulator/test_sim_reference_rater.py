@@ -11,6 +11,7 @@ from decimal import Decimal as D
 from fractions import Fraction
 
 import pytest
+
 from iaas_billing.simulator.instants import add_months_clamped, format_instant, parse_instant
 from iaas_billing.simulator.money import round_half_away, round_money
 from iaas_billing.simulator.reference_rater import Account, Event, PriceRow, land, rate

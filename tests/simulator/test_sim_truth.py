@@ -13,9 +13,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sim_inbox import landed_counts, read_csv, read_inbox
+
 from iaas_billing.simulator.discrepancies import ALL_KINDS
 from iaas_billing.simulator.reference_rater import land, quantity_6dp, rate
-from sim_inbox import landed_counts, read_csv, read_inbox
 
 START, END = date(2026, 10, 1), date(2026, 11, 1)
 FEED_END = date(2026, 11, 3)  # the daily feeds run on for [end, end + 48 h)

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from iaas_billing.landing import land_inbox
 from iaas_billing.landing.vocab import COUNTRIES, CURRENCIES, EVENT_TYPES
 

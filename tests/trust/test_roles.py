@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
 from iaas_billing import db, warehouse
 from iaas_billing.errors import BillingError
 from iaas_billing.landing import land_inbox
