@@ -7,13 +7,6 @@ ledger, so each close is seen by the next one at once. This module only copies "
 models for period M" into the ledger, one transaction per period, oldest first, under an advisory
 lock; the ledger's keys (one closed_periods row per period, one line per key) make a second run
 issue nothing twice.
-
-Lineage ("every number explained", docs/explain.md): in the same transaction, right after the lines,
-the bill run copies each issued line's contributing resources (the exact numerators of the line's key
-per resource, `intermediate.int_invoice_line_sources_live`) into billing.invoice_line_sources, so an
-issued line stays explainable after later data re-rates the live models. One set-based statement per
-key period (the period itself, and each period its adjustment lines adjust), so that the period reaches
-the rating tables as a constant.
 """
 
 from __future__ import annotations
@@ -43,12 +36,10 @@ class PeriodClose:
     line_count: int
     adjustment_line_count: int
     issued_at: datetime
-    lineage_source_count: int = 0
 
     def __str__(self) -> str:
         return (f"closed {self.billing_period:%Y-%m}: {self.invoice_count} invoice(s), {self.line_count} line(s)"
-                f" of which {self.adjustment_line_count} adjustment(s), issued at {self.issued_at.isoformat()}"
-                f"; lineage: {self.lineage_source_count} line x resource row(s)")
+                f" of which {self.adjustment_line_count} adjustment(s), issued at {self.issued_at.isoformat()}")
 
 
 def period_end(period: date) -> datetime:
@@ -102,30 +93,11 @@ def _close_one(conn: psycopg.Connection, period: date, as_of: datetime) -> Perio
         adjustments = conn.execute(
             "select count(*) from billing.invoice_lines where billing_period = %s and adjusted_period is not null",
             (period,)).fetchone()[0]
-        sources = _record_lineage(conn, period)
         conn.execute(
             "insert into billing.closed_periods"
-            " (billing_period, closed_at, invoice_count, line_count, adjustment_line_count, lineage_source_rows)"
-            " values (%s, %s, %s, %s, %s, %s)", (period, as_of, invoices, lines, adjustments, sources))
-    return PeriodClose(period, invoices, lines, adjustments, as_of, sources)
-
-
-def _record_lineage(conn: psycopg.Connection, period: date) -> int:
-    """Copy the contributing resources of the lines just issued for `period` into the ledger (same transaction)."""
-    key_periods = [row[0] for row in conn.execute(
-        "select distinct coalesce(adjusted_period, billing_period) from billing.invoice_lines"
-        " where billing_period = %s order by 1", (period,)).fetchall()]
-    written = 0
-    for key_period in key_periods:
-        written += conn.execute(
-            "insert into billing.invoice_line_sources (invoice_id, line_number, resource_id, denominator,"
-            "  quantity_numerator, amount_numerator, charge_count, first_usage_at, last_usage_at)"
-            " select invoice_id, line_number, resource_id, denominator, quantity_numerator, amount_numerator,"
-            "  charge_count, first_usage_at, last_usage_at"
-            f" from {MODELS_SCHEMA}.int_invoice_line_sources_live"
-            " where billing_period = %(period)s and line_key_period = %(key_period)s",
-            {"period": period, "key_period": key_period}).rowcount
-    return written
+            " (billing_period, closed_at, invoice_count, line_count, adjustment_line_count)"
+            " values (%s, %s, %s, %s, %s)", (period, as_of, invoices, lines, adjustments))
+    return PeriodClose(period, invoices, lines, adjustments, as_of)
 
 
 def close_due_periods(as_of: datetime, url: URL | None = None, *, grace: timedelta | None = None,
