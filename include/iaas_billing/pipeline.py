@@ -26,7 +26,7 @@ def build(url: URL, as_of: datetime) -> dbt_runner.DbtResult:
     return dbt_runner.run_dbt(["build"], url=url, as_of=as_of)
 
 
-PIPELINE_LOCK = 7_100_010  # session advisory lock: one run at a time per warehouse
+PIPELINE_LOCK = 7_100_020  # session advisory lock: one run at a time per warehouse
 
 
 @contextmanager
