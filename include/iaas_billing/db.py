@@ -8,7 +8,6 @@ import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
 from sqlalchemy.engine import URL, make_url
 
 from iaas_billing.errors import BillingError
@@ -39,6 +38,7 @@ def where(url: URL) -> str:
 
 
 def _answers(url: URL) -> bool:
+    import psycopg  # here, not at module level: DAG files import this module at parse time
     try:
         with psycopg.connect(**{**_libpq_kwargs(url), "dbname": "postgres", "connect_timeout": 2}):
             return True
@@ -112,6 +112,7 @@ def loader_url() -> URL:
 
 def ensure_database(url: URL) -> None:
     """Create the database named by the URL if the server does not have it yet."""
+    import psycopg
     try:
         with psycopg.connect(**{**_libpq_kwargs(url), "dbname": "postgres"}, autocommit=True) as conn:
             exists = conn.execute("select 1 from pg_database where datname = %s", (url.database,)).fetchone()
@@ -131,6 +132,7 @@ def _first_line(exc: BaseException) -> str:
 @contextmanager
 def connect(url: URL | None = None, *, autocommit: bool = False):
     """A psycopg 3 connection to the warehouse; connection failures become one-line BillingErrors."""
+    import psycopg
     url = url or database_url()
     try:
         conn = psycopg.connect(**_libpq_kwargs(url), autocommit=autocommit)

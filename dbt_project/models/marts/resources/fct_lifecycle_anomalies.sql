@@ -57,9 +57,19 @@ anomalies as (
     select * from conflicts
 ),
 
+-- keyed on the file's name, not its file_id: a killed landing burns sequence values, so file_id
+-- differs between a rerun and an uninterrupted run while the name and line do not
+located as (
+    select
+        anomalies.*,
+        inbox_files.file_name
+    from anomalies
+    left join inbox_files on anomalies.file_id = inbox_files.file_id
+),
+
 final as (
     select
-        md5(concat_ws('|', event_id, anomaly_type, file_id, line_number))::text as anomaly_id,
+        md5(concat_ws('|', event_id, anomaly_type, coalesce(file_name, file_id::text), line_number))::text as anomaly_id,
         event_id::text as event_id,
         resource_id::text as resource_id,
         account_id::text as account_id,
@@ -69,8 +79,9 @@ final as (
         anomaly_type::text as anomaly_type,
         detail::text as detail,
         file_id::bigint as file_id,
+        file_name::text as file_name,
         line_number::integer as line_number
-    from anomalies
+    from located
 )
 
 select * from final
