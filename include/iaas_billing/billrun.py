@@ -7,6 +7,13 @@ ledger, so each close is seen by the next one at once. This module only copies "
 models for period M" into the ledger, one transaction per period, oldest first, under an advisory
 lock; the ledger's keys (one closed_periods row per period, one line per key) make a second run
 issue nothing twice.
+
+Lineage ("every number explained", docs/explain.md): in the same transaction, right after the lines,
+the bill run copies each issued line's contributing resources (the exact numerators of the line's key
+per resource, `intermediate.int_invoice_line_sources_live`) into billing.invoice_line_sources, so an
+issued line stays explainable after later data re-rates the live models. One set-based statement per
+key period (the period itself, and each period its adjustment lines adjust), so that the period reaches
+the rating tables as a constant.
 """
 
 from __future__ import annotations
@@ -25,6 +32,10 @@ log = logging.getLogger(__name__)
 
 BILL_RUN_LOCK = 7_100_004  # pg_advisory_lock key: one bill run at a time
 MODELS_SCHEMA = "intermediate"
+# The close hashes the period's day pieces once (the lineage, per line x resource): with the server's default
+# work_mem (4MB) a 100,000-resource month spills ~1 GB to disk and takes twice as long. Set for the close's
+# transaction only.
+CLOSE_WORK_MEM = "256MB"
 
 
 @dataclass(frozen=True)
@@ -36,10 +47,12 @@ class PeriodClose:
     line_count: int
     adjustment_line_count: int
     issued_at: datetime
+    lineage_source_count: int = 0
 
     def __str__(self) -> str:
         return (f"closed {self.billing_period:%Y-%m}: {self.invoice_count} invoice(s), {self.line_count} line(s)"
-                f" of which {self.adjustment_line_count} adjustment(s), issued at {self.issued_at.isoformat()}")
+                f" of which {self.adjustment_line_count} adjustment(s), issued at {self.issued_at.isoformat()}"
+                f"; lineage: {self.lineage_source_count} line x resource row(s)")
 
 
 def period_end(period: date) -> datetime:
@@ -76,6 +89,7 @@ def _close_one(conn: psycopg.Connection, period: date, as_of: datetime) -> Perio
     with conn.transaction():
         if conn.execute("select 1 from billing.closed_periods where billing_period = %s", (period,)).fetchone():
             return None
+        conn.execute(f"set local work_mem = '{CLOSE_WORK_MEM}'")
         invoices = conn.execute(
             "insert into billing.invoices"
             " (invoice_id, tenant, account_id, billing_period, currency, total_amount, line_count, issued_at)"
@@ -93,11 +107,54 @@ def _close_one(conn: psycopg.Connection, period: date, as_of: datetime) -> Perio
         adjustments = conn.execute(
             "select count(*) from billing.invoice_lines where billing_period = %s and adjusted_period is not null",
             (period,)).fetchone()[0]
+        sources = _record_lineage(conn, period)
         conn.execute(
             "insert into billing.closed_periods"
-            " (billing_period, closed_at, invoice_count, line_count, adjustment_line_count)"
-            " values (%s, %s, %s, %s, %s)", (period, as_of, invoices, lines, adjustments))
-    return PeriodClose(period, invoices, lines, adjustments, as_of)
+            " (billing_period, closed_at, invoice_count, line_count, adjustment_line_count, lineage_source_rows)"
+            " values (%s, %s, %s, %s, %s, %s)", (period, as_of, invoices, lines, adjustments, sources))
+        _check_lineage(conn, period)
+    return PeriodClose(period, invoices, lines, adjustments, as_of, sources)
+
+
+def _record_lineage(conn: psycopg.Connection, period: date) -> int:
+    """Copy the contributing resources of the lines just issued for `period` into the ledger (same transaction)."""
+    key_periods = [row[0] for row in conn.execute(
+        "select distinct coalesce(adjusted_period, billing_period) from billing.invoice_lines"
+        " where billing_period = %s order by 1", (period,)).fetchall()]
+    # The lines just inserted are not in the statistics yet (ANALYZE inside the transaction counts them), and
+    # the planner multiplies the selectivities of the line key's seven join columns into "one row": it would
+    # sort the period's ~8 million day pieces on disk. Hash join and hash aggregation are the right plan here.
+    conn.execute("analyze billing.invoice_lines")
+    conn.execute("set local enable_sort = off")
+    conn.execute("set local enable_mergejoin = off")
+    written = 0
+    for key_period in key_periods:
+        written += conn.execute(
+            "insert into billing.invoice_line_sources (invoice_id, line_number, resource_id, denominator,"
+            "  quantity_numerator, amount_numerator, charge_count, first_usage_at, last_usage_at)"
+            " select invoice_id, line_number, resource_id, denominator, quantity_numerator, amount_numerator,"
+            "  charge_count, first_usage_at, last_usage_at"
+            f" from {MODELS_SCHEMA}.int_invoice_line_sources_live"
+            " where billing_period = %(period)s and line_key_period = %(key_period)s",
+            {"period": period, "key_period": key_period}).rowcount
+    conn.execute("set local enable_sort = on")
+    conn.execute("set local enable_mergejoin = on")
+    return written
+
+
+def _check_lineage(conn: psycopg.Connection, period: date) -> None:
+    """Every line just issued must be rebuilt by its lineage (int_invoice_line_derivations.is_reconstructed),
+    else the close fails and its transaction issues nothing: an invoice that cannot be explained is not sent."""
+    bad = conn.execute(
+        "select invoice_id, line_number, amount, reconstructed_amount, count(*) over ()"
+        f" from {MODELS_SCHEMA}.int_invoice_line_derivations where billing_period = %s and not is_reconstructed"
+        " order by invoice_id, line_number limit 5", (period,)).fetchall()
+    if bad:
+        shown = "; ".join(f"{i}/{n}: issued {a}, lineage gives {r}" for i, n, a, r, _ in bad)
+        raise BillingError(
+            f"not closing {period:%Y-%m}: {bad[0][4]} line(s) are not rebuilt by their lineage ({shown}), so nothing"
+            " was issued. The rating's daily sums and its pieces disagree: rebuild them with"
+            " `dbt build --full-refresh` and run again.")
 
 
 def close_due_periods(as_of: datetime, url: URL | None = None, *, grace: timedelta | None = None,

@@ -53,3 +53,36 @@ create table if not exists billing.invoice_lines (
 );
 create index if not exists invoice_lines_key_idx
     on billing.invoice_lines (tenant, account_id, coalesce(adjusted_period, billing_period));
+
+-- Lineage of every issued line ("every number explained", docs/explain.md): per line and contributing
+-- resource, the exact numerators of the line's key as rated when the line was issued, over the key's
+-- denominator (3600, the month's seconds, or 1). For an adjustment line they are the re-rated key (its
+-- amount is round(sum / denominator) minus what was billed before for the key), not the difference.
+-- Written by the bill run in the same transaction as the lines, copied from the dbt model
+-- intermediate.int_invoice_line_sources_live. No foreign key to invoice_lines: one trigger call per row
+-- (a 100,000-resource month writes about a million rows); the bill run writes both together and the dbt
+-- tests on int_invoice_line_derivations check on every build that each line's sources reconstruct it.
+create table if not exists billing.invoice_line_sources (
+    invoice_id text not null,
+    line_number integer not null,
+    resource_id text not null,
+    denominator numeric not null,
+    quantity_numerator numeric not null,
+    amount_numerator numeric not null,
+    charge_count integer not null,
+    first_usage_at timestamptz not null,
+    last_usage_at timestamptz not null,
+    primary key (invoice_id, line_number, resource_id),
+    constraint denominator_positive check (denominator > 0)
+);
+
+-- closed_periods.lineage_source_rows: the invoice_line_sources rows written when the period was closed;
+-- null for a period closed before lineage was kept (its lines cannot be explained from the ledger).
+do $$
+begin
+    if not exists (select 1 from information_schema.columns where table_schema = 'billing'
+                   and table_name = 'closed_periods' and column_name = 'lineage_source_rows') then
+        alter table billing.closed_periods add column lineage_source_rows bigint;
+    end if;
+end
+$$;

@@ -10,7 +10,8 @@ final as (
         closed_at,
         invoice_count,
         line_count,
-        adjustment_line_count
+        adjustment_line_count,
+        lineage_source_rows
     from source
 )
 

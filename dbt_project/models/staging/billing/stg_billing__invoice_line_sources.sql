@@ -1,0 +1,22 @@
+{{ config(materialized='view') }}
+
+with source as (
+    select * from {{ source('billing', 'invoice_line_sources') }}
+),
+
+final as (
+    select
+        invoice_id || '/' || line_number || '/' || resource_id as invoice_line_source_id,
+        invoice_id,
+        line_number,
+        resource_id,
+        denominator,
+        quantity_numerator,
+        amount_numerator,
+        charge_count,
+        first_usage_at,
+        last_usage_at
+    from source
+)
+
+select * from final
