@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -65,6 +66,20 @@ def _connection_env(url: URL):
             os.environ.pop(CONNECTION_ENV, None)
         else:
             os.environ[CONNECTION_ENV] = saved
+
+
+@contextmanager
+def _exclusive(root: Path):
+    """One process at a time in a file context: GX rewrites its suites and checkpoints on every run, and a
+    second process saving them meanwhile makes the first fail with CheckpointRelatedResourcesFreshnessError
+    (two runs at once, or two warehouses sharing the default directory)."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".context.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _context(root: Path):
@@ -151,7 +166,7 @@ def run_checkpoints(levels: tuple[str, ...], url: URL, root: Path | None = None)
     root = root or gx_dir()
     results: list[CheckResult] = []
     by_key = {(c.level, c.break_type): c for c in defs.CHECKS}
-    with _connection_env(url):
+    with _exclusive(root), _connection_env(url):
         context = _context(root)
         for checkpoint in _ensure_objects(context, levels):
             outcome = checkpoint.run()
@@ -176,7 +191,7 @@ def build_docs(url: URL | None = None, root: Path | None = None) -> Path:
     """Rebuild the Data Docs site from the stored validation results; returns its index page."""
     quiet.silence()
     root = root or gx_dir()
-    with _connection_env(url or db.database_url(start_local=False)):
+    with _exclusive(root), _connection_env(url or db.database_url(start_local=False)):
         context = _context(root)
         context.build_data_docs()
     return docs_index(root)
