@@ -14,7 +14,7 @@ export GX_ANALYTICS_ENABLED := false
 DEMO_DIR := .local/demo
 DEMO_ACCOUNTS ?= 40
 
-.PHONY: install manifest test demo lint bench clean airflow-db focus-venv lock
+.PHONY: install manifest test demo lint bench clean airflow-db focus-venv browser lock
 
 install: $(STAMP) $(MANIFEST)
 
@@ -42,10 +42,19 @@ airflow-db: install
 focus-venv: install
 	$(PY) tests/finance/focus_validator.py
 
+# Headless Chromium for the finance pack's browser test: Debian's package when missing (root only).
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Chromium (apt-get install chromium)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+	      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
+	  else echo "the report's browser test needs Chromium: install it (apt-get install chromium)"; exit 1; fi; }
+
 lock:
 	uv pip compile -q -p 3.11 requirements.txt -o requirements.lock
 
-test: install focus-venv
+test: install focus-venv browser
 	$(VENV)/bin/ruff check include tests dags bench
 	$(VENV)/bin/ruff check --select AIR3 dags
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile

@@ -6,13 +6,15 @@ import argparse
 import json
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from iaas_billing import db, pipeline, quiet, summary, warehouse
 from iaas_billing.errors import BillingError
 
 START, END = "2026-10-01", "2026-11-01"
+OCTOBER = date(2026, 10, 1)
+EXPLAINED_LINES_SHOWN = 30
 CLOSE_OCTOBER = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)   # period end + 1 h grace
 AFTER_LATE_DATA = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)  # every late extract and feed delivered
 
@@ -64,6 +66,33 @@ def _print_findings(url) -> None:
                 order by f.file_id desc limit 1), 1) desc
             limit 5"""):
         print(f"  {account_id}  {country}  {total:>16,} {currency}")
+    print("\nReconciliation breaks found (open / resolved):")
+    for level, break_type, open_, resolved in _query(url, """
+            select recon_level, break_type, count(*) filter (where status = 'open'),
+                   count(*) filter (where status <> 'open')
+            from marts.fct_reconciliation_breaks group by 1, 2 order by 1, 2"""):
+        print(f"  {level:<27}{break_type:<24}{open_:>6}{resolved:>9}")
+
+
+def _write_outputs(url, out: Path) -> None:
+    """The finance pack, the invoice documents, and one issued line explained (as an auditor would ask)."""
+    from iaas_billing import explain, finance_report, invoices_render
+    from iaas_billing.recon import gx
+
+    pack = finance_report.render(OCTOBER, out / "report", url)
+    documents = invoices_render.render(OCTOBER, out / "invoices", url)
+    print(f"\nfinance pack: {pack.resolve()}")
+    print(f"invoice documents: {len(documents)} in {(out / 'invoices').resolve()} (index.html lists them)")
+    if gx.docs_index().exists():
+        print(f"reconciliation Data Docs: {gx.docs_index().resolve()}")
+    (invoice_id,) = _query(url, """
+        select invoice_id from marts.fct_invoices where tenant = 'SO' and billing_period = date '2026-10-01'
+        order by line_count desc, invoice_id limit 1""")[0]
+    text = explain.render_invoice(explain.fetch_invoice(invoice_id, 1, url)).splitlines()
+    print(f"\n$ iaas-billing explain --invoice {invoice_id} --line 1")
+    print("\n".join(text[:EXPLAINED_LINES_SHOWN]))
+    if len(text) > EXPLAINED_LINES_SHOWN:
+        print(f"  ... ({len(text) - EXPLAINED_LINES_SHOWN} more lines)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             report = pipeline.run(out / "inbox", as_of, url=url)
             print(summary.run_summary(report) + f"\n  ({time.monotonic() - started:.1f}s)")
         _print_findings(url)
+        _write_outputs(url, out)
     except BillingError as exc:
         print(f"demo: error: {exc}", file=sys.stderr)
         return exc.exit_code
