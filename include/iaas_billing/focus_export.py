@@ -1,4 +1,8 @@
-"""Writes a period's issued charges of one tenant as a FOCUS 1.2 CostAndUsage dataset (marts.fct_focus_charges)."""
+"""Writes a period's issued charges of one tenant as a FOCUS 1.2 CostAndUsage dataset (marts.fct_focus_charges).
+
+The rows (per invoice line: one per resource and one for the line's rounding) and every figure in them come from
+the mart; this module only filters, orders and writes them (docs/finance.md).
+"""
 
 from __future__ import annotations
 
@@ -22,13 +26,13 @@ def _relation_exists(conn, name: str) -> bool:
 
 
 def fetch(period: date, tenant: str, url: URL | None = None) -> tuple[list[str], list[tuple]]:
-    """The FOCUS columns and rows of a tenant's issued invoice lines of a period."""
+    """The FOCUS columns and rows of a tenant's issued invoice lines of a period, in invoice and line order."""
     with db.connect(url) as conn:
         if not _relation_exists(conn, SOURCE):
             raise BillingError(f"marts.{SOURCE} does not exist: run `iaas-billing run` to build the marts first")
         cur = conn.execute(
             sql.SQL("select * from marts.{} where tenant = %s and billing_period = %s "
-                    'order by "InvoiceId", "SkuId", "x_AdjustedPeriod" nulls first, "x_RateKind", "ListUnitPrice"')
+                    'order by "InvoiceId", "x_InvoiceLineNumber", "ResourceId" nulls last, "ChargeCategory" desc')
             .format(sql.Identifier(SOURCE)), (tenant, period))
         names = [c.name for c in cur.description]
         keep = [i for i, n in enumerate(names) if n not in HELPER_COLUMNS]

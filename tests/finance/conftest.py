@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import uuid
 
 import psycopg
@@ -12,9 +14,11 @@ from tests.conftest import SERVER_URL
 from tests.finance import world
 
 # What the finance models need, built by dbt; the rating and reconciliation marts they read
-# (fct_invoice_lines, fct_invoices, fct_reconciliation_breaks) are the world's hand-made tables.
+# (fct_invoice_lines, fct_invoices, fct_reconciliation_breaks, dim_resources) are the world's hand-made tables.
+# The FOCUS export's resources come from the lineage views over the ledger the world also writes.
 FINANCE_SELECTION = [
     "+dim_accounts", "+int_skus_resolved", "+stg_inbox__fx_rates", "+stg_inbox__inbox_files",
+    "+stg_billing__invoice_line_sources", "+int_invoice_adjustment_deltas",
     "path:models/intermediate/finance", "path:models/marts/finance",
 ]
 HAND_MADE = ["fct_invoice_lines", "fct_invoices", "fct_reconciliation_breaks"]
@@ -30,6 +34,22 @@ def build_finance(url) -> dbt_runner.DbtResult:
                                "--indirect-selection", "cautious"], url=url)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_dbt_target():
+    """dbt's target/ and logs/ of this session's own: other sessions build the same project concurrently."""
+    names = ("DBT_TARGET_PATH", "DBT_LOG_PATH")
+    saved = {k: os.environ.get(k) for k in names}
+    with tempfile.TemporaryDirectory(prefix="finance-dbt-") as tmp:
+        os.environ["DBT_TARGET_PATH"] = os.path.join(tmp, "target")
+        os.environ["DBT_LOG_PATH"] = os.path.join(tmp, "logs")
+        yield tmp
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture(scope="session")
 def finance_url(databases):
     """A warehouse with the world loaded and the finance models built (shared, read-only)."""
@@ -37,6 +57,7 @@ def finance_url(databases):
     with connect(url) as conn:
         world.load_inputs(conn)
         world.load_invoices(conn)
+        world.load_ledger(conn)
         world.load_breaks(conn)
     build_finance(url)
     return url

@@ -22,7 +22,9 @@ window.addEventListener('load', () => {
       return {title: r.querySelector('title').textContent, width: b.width, height: b.height};
     });
     const labels = [...svg.querySelectorAll('text.label')].map(t => [t.textContent, t.getComputedTextLength()]);
-    return {title: svg.getAttribute('aria-label'), width: box.width, height: box.height, bars, labels};
+    const view = svg.viewBox.baseVal;
+    return {title: svg.getAttribute('aria-label'), width: box.width, height: box.height,
+            view: [view.width, view.height], bars, labels};
   });
   const probe = document.createElement('pre');
   probe.id = 'probe';
@@ -65,7 +67,10 @@ def test_both_charts_lay_out_with_their_labels(laid_out):
     charts = laid_out["charts"]
     assert [c["title"] for c in charts] == ["By country, USD", "By category, USD"]
     for chart in charts:
-        assert chart["width"] > 600 and chart["height"] > 100, chart["title"]
+        # readable (at least 300 px wide: two charts side by side on the page) and not distorted
+        assert chart["width"] >= 300, chart
+        view_w, view_h = chart["view"]
+        assert abs(chart["height"] / chart["width"] - view_h / view_w) < 0.01, chart
         assert chart["labels"] and all(length > 0 for _, length in chart["labels"]), chart["labels"]
         # three bars (revenue, cost, margin) per labelled group, each painted
         assert len(chart["bars"]) == 3 * len(chart["labels"])

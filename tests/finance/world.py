@@ -1,4 +1,5 @@
-"""A small hand-made billing world (accounts, catalogue, fx rates, issued invoices) for the finance tests."""
+"""A small hand-made billing world (accounts, catalogue, fx rates, issued invoices and their lineage) for the finance
+tests."""
 
 from __future__ import annotations
 
@@ -78,7 +79,8 @@ FX_FILES = [
 INVOICE_LINES_DDL = """
 create table if not exists {schema}.fct_invoice_lines (
     invoice_id text, tenant text, account_id text, billing_period date, sku text, charge_type text,
-    rate_kind text, unit_price numeric, quantity numeric, currency text, amount numeric, adjusted_period date)
+    rate_kind text, unit_price numeric, quantity numeric, currency text, amount numeric, adjusted_period date,
+    line_number integer)
 """
 INVOICES_DDL = """
 create table if not exists {schema}.fct_invoices (
@@ -92,10 +94,76 @@ create table if not exists marts.fct_reconciliation_breaks (
 """
 
 
+# The resources behind the lines (billing.invoice_line_sources, the lineage the bill run writes with each line):
+# per line key (account, period, sku, rate_kind, the period the key bills), the quantity each resource put on it,
+# in the line's units (unit-hours, unit-months, units); both tenants rate the same usage. A regular line's
+# sources sum to its quantity. An adjustment line's are its whole re-rated key: September's cpu of ACC-001 was
+# re-rated from 720 + 720 to 714 + 750 unit-hours, so the adjustment is -6 (vm-001-a) and +30 (vm-001-b).
+SOURCES = {
+    ("ACC-001", OCT, "cpu.std.vcpu", "standard", OCT): [("vm-001-a", D("1000.5")), ("vm-001-b", D("487.5"))],
+    ("ACC-001", OCT, "mem.std.gb", "standard", OCT): [("vm-001-a", D("4000.5")), ("vm-001-b", D("1951.5"))],
+    ("ACC-001", OCT, "stor.ssd.gb", "standard", OCT): [("vol-001-a", D(60)), ("vol-001-b", D(40))],
+    ("ACC-001", OCT, "cpu.std.vcpu", "standard", SEP): [("vm-001-a", D(714)), ("vm-001-b", D(750))],
+    ("ACC-001", SEP, "cpu.std.vcpu", "standard", SEP): [("vm-001-a", D(720)), ("vm-001-b", D(720))],
+    ("ACC-002", OCT, "cpu.std.vcpu", "standard", OCT): [("vm-002-a", D("248.25")), ("vm-002-b", D("248.25")),
+                                                        ("vm-002-c", D("247.5"))],
+    ("ACC-002", OCT, "lic.win.core", "standard", OCT): [("vm-002-a", D(4))],
+    ("ACC-002", SEP, "cpu.std.vcpu", "standard", SEP): [("vm-002-a", D(360)), ("vm-002-b", D(360))],
+    ("ACC-003", OCT, "cpu.std.vcpu", "standard", OCT): [("vm-003-a", D(744))],
+    ("ACC-003", OCT, "cpu.std.vcpu", "idle", OCT): [("vm-003-a", D(100))],
+    ("ACC-003", OCT, "stor.ssd.gb", "standard", OCT): [("vol-003-a", D(50))],
+    ("ACC-004", OCT, "setup.fee", "standard", OCT): [("vm-004-a", D(1))],
+    # thirds of 100 unit-hours: 33.33... and 66.66..., exact only as fractions
+    ("ACC-004", OCT, "cpu.std.vcpu", "standard", OCT): [("vm-004-a", D(100) / 3), ("vm-004-b", D(200) / 3)],
+    ("ACC-004", SEP, "cpu.std.vcpu", "standard", SEP): [("vm-004-a", D(200))],
+}
+# the sources' seconds x quantity numerators for the thirds above, exactly (D(100) / 3 is not exact)
+NUMERATOR_OVERRIDES = {
+    ("ACC-004", OCT, "cpu.std.vcpu", "vm-004-a"): 120000,
+    ("ACC-004", OCT, "cpu.std.vcpu", "vm-004-b"): 240000,
+}
+
+RESOURCES = [  # resource_id, account_id, resource_type (marts.dim_resources)
+    ("vm-001-a", "ACC-001", "vm"), ("vm-001-b", "ACC-001", "vm"), ("vol-001-a", "ACC-001", "volume"),
+    ("vol-001-b", "ACC-001", "volume"), ("vm-002-a", "ACC-002", "vm"), ("vm-002-b", "ACC-002", "vm"),
+    ("vm-002-c", "ACC-002", "vm"), ("vm-003-a", "ACC-003", "vm"), ("vol-003-a", "ACC-003", "volume"),
+    ("vm-004-a", "ACC-004", "vm"), ("vm-004-b", "ACC-004", None),  # a resource whose events never said its type
+]
+
+DIM_RESOURCES_DDL = """
+create table if not exists marts.dim_resources (resource_id text primary key, account_id text, resource_type text)
+"""
+
+
 def invoice_id(tenant: str, account_id: str, period: date) -> str:
     """<tenant>-<YYYYMM>-<6 digits>, numbered per tenant and period in account order (billing-rules §5)."""
     accounts = sorted({a for t, a, p, *_ in LINES if t == tenant and p == period})
     return f"{tenant}-{period:%Y%m}-{accounts.index(account_id) + 1:06d}"
+
+
+def line_numbers() -> list[int]:
+    """Each line's number on its invoice (1, 2, ... in LINES order), aligned with LINES."""
+    seen: dict[str, int] = {}
+    numbers = []
+    for tenant, acc, period, *_ in LINES:
+        inv = invoice_id(tenant, acc, period)
+        seen[inv] = seen.get(inv, 0) + 1
+        numbers.append(seen[inv])
+    return numbers
+
+
+def denominator(charge_type: str, period: date) -> int:
+    """The sku's denominator for the month (decisions.md, Rating): 3600, the month's seconds, or 1."""
+    if charge_type == "hourly":
+        return 3600
+    if charge_type == "monthly":
+        following = date(period.year + period.month // 12, period.month % 12 + 1, 1)
+        return (following - period).days * 86400
+    return 1
+
+
+def _issued_at(period: date) -> str:
+    return f"{period.year + period.month // 12}-{period.month % 12 + 1:02d}-01 01:00:00+00"
 
 
 def _file(conn, name: str, kind: str, rows: int) -> int:
@@ -134,15 +202,54 @@ def load_invoices(conn: psycopg.Connection, schema: str = "marts") -> None:
     conn.execute(f"create schema if not exists {schema}")
     conn.execute(INVOICE_LINES_DDL.format(schema=schema))
     conn.execute(INVOICES_DDL.format(schema=schema))
-    for tenant, acc, period, sku, kind, price, qty, amount, adjusted in LINES:
-        conn.execute(f"insert into {schema}.fct_invoice_lines values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+    for number, (tenant, acc, period, sku, kind, price, qty, amount, adjusted) in zip(line_numbers(), LINES,
+                                                                                         strict=True):
+        conn.execute(f"insert into {schema}.fct_invoice_lines values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
                      (invoice_id(tenant, acc, period), tenant, acc, period, sku, charge_types[sku], kind, price,
-                      qty, currencies[acc], amount, adjusted))
+                      qty, currencies[acc], amount, adjusted, number))
     for (tenant, acc, period), total in TOTALS.items():
         count = sum(1 for t, a, p, *_ in LINES if (t, a, p) == (tenant, acc, period))
-        issued = f"{period.year + period.month // 12}-{period.month % 12 + 1:02d}-01 01:00:00+00"
         conn.execute(f"insert into {schema}.fct_invoices values (%s,%s,%s,%s,%s,%s,%s,%s)",
-                     (invoice_id(tenant, acc, period), tenant, acc, period, currencies[acc], total, count, issued))
+                     (invoice_id(tenant, acc, period), tenant, acc, period, currencies[acc], total, count,
+                      _issued_at(period)))
+
+
+def load_ledger(conn: psycopg.Connection) -> None:
+    """The same invoices in the bill run's ledger (billing.*) with their lineage (SOURCES) and marts.dim_resources:
+    what fct_invoice_line_sources and int_invoice_adjustment_deltas (the FOCUS export's resources) read."""
+    charge_types = {s[0]: s[3] for s in SKUS}
+    currencies = {a[0]: a[3] for a in ACCOUNTS}
+    for period in sorted({p for _, _, p, *_ in LINES}):
+        lines = [row for row in LINES if row[2] == period]
+        conn.execute("insert into billing.closed_periods (billing_period, closed_at, invoice_count, line_count,"
+                     " adjustment_line_count) values (%s, %s, %s, %s, %s)",
+                     (period, _issued_at(period), len({(t, a) for t, a, *_ in lines}), len(lines),
+                      sum(1 for row in lines if row[8] is not None)))
+    for (tenant, acc, period), total in TOTALS.items():
+        count = sum(1 for t, a, p, *_ in LINES if (t, a, p) == (tenant, acc, period))
+        conn.execute("insert into billing.invoices (invoice_id, tenant, account_id, billing_period, currency,"
+                     " total_amount, line_count, issued_at) values (%s, %s, %s, %s, %s, %s, %s, %s)",
+                     (invoice_id(tenant, acc, period), tenant, acc, period, currencies[acc], total, count,
+                      _issued_at(period)))
+    for number, (tenant, acc, period, sku, kind, price, qty, amount, adjusted) in zip(line_numbers(), LINES,
+                                                                                         strict=True):
+        inv = invoice_id(tenant, acc, period)
+        conn.execute("insert into billing.invoice_lines (invoice_id, line_number, tenant, account_id, billing_period,"
+                     " sku, charge_type, rate_kind, unit_price, quantity, currency, amount, amount_exact,"
+                     " adjusted_period, issued_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                     (inv, number, tenant, acc, period, sku, charge_types[sku], kind, price, qty, currencies[acc],
+                      amount, None if adjusted else qty * price, adjusted, _issued_at(period)))
+        key_period = adjusted or period
+        den = denominator(charge_types[sku], key_period)
+        for resource, units in SOURCES[(acc, period, sku, kind, key_period)]:
+            q_num = NUMERATOR_OVERRIDES.get((acc, period, sku, resource), units * den)
+            conn.execute("insert into billing.invoice_line_sources (invoice_id, line_number, resource_id, denominator,"
+                         " quantity_numerator, amount_numerator, charge_count, first_usage_at, last_usage_at)"
+                         " values (%s, %s, %s, %s, %s, %s, 1, %s, %s)",
+                         (inv, number, resource, den, q_num, q_num * price, key_period, key_period))
+    conn.execute(DIM_RESOURCES_DDL)
+    for row in RESOURCES:
+        conn.execute("insert into marts.dim_resources values (%s, %s, %s)", row)
 
 
 def load_breaks(conn: psycopg.Connection) -> None:

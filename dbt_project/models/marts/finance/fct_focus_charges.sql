@@ -1,12 +1,22 @@
--- The issued invoice lines of both tenants as FOCUS 1.2 CostAndUsage rows (one row per line), for
--- `iaas-billing export focus`. Prices are the public catalogue's, with no negotiated discount or
--- commitment, so list, contracted, effective and billed cost are all the line's amount. Every line
--- is Usage (nothing sold covers future charges; an annual term is Recurring, a one-time fee One-Time);
--- an adjustment line is a Correction of the period it adjusts (its ChargePeriod), billed in the
--- invoice's period (its BillingPeriod). See docs/finance.md for
--- the one rule focus-validator 2.2.1 reports (InvoiceId-C-004-C).
+-- The issued invoice lines of both tenants as FOCUS 1.2 CostAndUsage rows, for `iaas-billing export focus`:
+-- one row per line x resource (int_focus_charge_shares: the resource's exact share of the line, from the lineage
+-- frozen with the line) and one ChargeCategory 'Adjustment' row per line for the line's single rounding, so the
+-- BilledCost of a line's rows sums exactly to the issued amount; a line without lineage is one row without a
+-- resource. Prices are the public catalogue's, with no negotiated discount or commitment, so list, contracted,
+-- effective and billed cost are all the row's amount. Every resource row is Usage (nothing sold covers future
+-- charges; an annual term is Recurring, a one-time fee One-Time); an adjustment line's rows are Corrections of
+-- the period it adjusts (their ChargePeriod), billed in the invoice's period (their BillingPeriod). See
+-- docs/finance.md for the one rule focus-validator 2.2.1 reports (InvoiceId-C-004-C) and why.
 with invoice_lines as (
     select * from {{ ref('fct_invoice_lines') }}
+),
+
+shares as (
+    select * from {{ ref('int_focus_charge_shares') }}
+),
+
+resources as (
+    select * from {{ ref('dim_resources') }}
 ),
 
 accounts as (
@@ -20,6 +30,12 @@ skus as (
 described as (
     select
         invoice_lines.*,
+        shares.share_kind,
+        shares.resource_id,
+        shares.amount as share_amount,
+        shares.quantity as share_quantity,
+        shares.share_kind = 'rounding' as is_rounding,
+        resources.resource_type,
         accounts.account_name,
         skus.product_name,
         skus.category,
@@ -32,6 +48,14 @@ described as (
             else skus.unit
         end as pricing_unit
     from invoice_lines
+    inner join shares
+        on
+            invoice_lines.invoice_id = shares.invoice_id
+            and invoice_lines.line_number = shares.line_number
+            -- also on the filter columns of `export focus`, so that its filter reaches the shares
+            and invoice_lines.tenant = shares.tenant
+            and invoice_lines.billing_period = shares.billing_period
+    left join resources on shares.resource_id = resources.resource_id
     left join accounts on invoice_lines.account_id = accounts.account_id
     left join skus on invoice_lines.sku = skus.sku
 ),
@@ -41,12 +65,12 @@ final as (
         tenant,
         billing_period,
         invoice_id as "InvoiceId",
-        amount as "BilledCost",
-        amount as "EffectiveCost",
-        amount as "ListCost",
-        amount as "ContractedCost",
-        unit_price as "ListUnitPrice",
-        unit_price as "ContractedUnitPrice",
+        share_amount as "BilledCost",
+        share_amount as "EffectiveCost",
+        share_amount as "ListCost",
+        share_amount as "ContractedCost",
+        case when not is_rounding then unit_price end as "ListUnitPrice",
+        case when not is_rounding then unit_price end as "ContractedUnitPrice",
         account_id as "BillingAccountId",
         account_name as "BillingAccountName",
         currency as "BillingCurrency",
@@ -54,30 +78,32 @@ final as (
         (billing_period + interval '1 month')::timestamp at time zone 'UTC' as "BillingPeriodEnd",
         charge_period::timestamp at time zone 'UTC' as "ChargePeriodStart",
         (charge_period + interval '1 month')::timestamp at time zone 'UTC' as "ChargePeriodEnd",
-        'Usage' as "ChargeCategory",
+        case when is_rounding then 'Adjustment' else 'Usage' end as "ChargeCategory",
         case when adjusted_period is not null then 'Correction' end as "ChargeClass",
         product_name
         || case when rate_kind = 'idle' then ' (idle rate)' else '' end
         || case
             when adjusted_period is not null then ' - correction of ' || to_char(adjusted_period, 'YYYY-MM')
             else ''
-        end as "ChargeDescription",
+        end
+        || case when is_rounding then ' - rounding of invoice line ' || line_number else '' end
+        as "ChargeDescription",
         case charge_type
             when 'hourly' then 'Usage-Based'
             when 'one_time' then 'One-Time'
             else 'Recurring'
         end as "ChargeFrequency",
-        quantity as "ConsumedQuantity",
-        pricing_unit as "ConsumedUnit",
-        quantity as "PricingQuantity",
-        pricing_unit as "PricingUnit",
-        'Standard' as "PricingCategory",
+        share_quantity as "ConsumedQuantity",
+        case when not is_rounding then pricing_unit end as "ConsumedUnit",
+        share_quantity as "PricingQuantity",
+        case when not is_rounding then pricing_unit end as "PricingUnit",
+        case when not is_rounding then 'Standard' end as "PricingCategory",
         'IaaS Billing Platform' as "InvoiceIssuerName",
         'IaaS Billing Platform' as "ProviderName",
         'IaaS Billing Platform' as "PublisherName",
-        null::text as "ResourceId",
+        resource_id as "ResourceId",
         null::text as "ResourceName",
-        null::text as "ResourceType",
+        case when resource_id is not null then coalesce(resource_type, 'unknown') end as "ResourceType",
         case category
             when 'compute' then 'Compute'
             when 'memory' then 'Compute'
@@ -104,8 +130,11 @@ final as (
         end as "ServiceSubcategory",
         initcap(replace(category, '_', ' ')) as "ServiceName",
         sku as "SkuId",
-        sku || ':' || currency || ':' || rate_kind || ':' || unit_price::text as "SkuPriceId",
+        case
+            when not is_rounding then sku || ':' || currency || ':' || rate_kind || ':' || unit_price::text
+        end as "SkuPriceId",
         tenant as "x_Tenant",
+        line_number as "x_InvoiceLineNumber",
         charge_type as "x_ChargeType",
         rate_kind as "x_RateKind",
         adjusted_period as "x_AdjustedPeriod"
