@@ -37,7 +37,8 @@ def test_services_images_and_mounts():
     assert services["postgres"]["image"] == "postgres:16"
     for name in (*LOCAL_AIRFLOW, "airflow-init", "airflow-worker"):
         svc = services[name]
-        assert svc["image"].startswith("apache/airflow:3."), name
+        # every Airflow container runs the project's image (Dockerfile), so each can import the task code
+        assert svc["build"]["dockerfile"] == "Dockerfile" and svc["image"].startswith("iaas-billing-airflow:3."), name
         assert ".:/opt/project" in svc["volumes"], f"{name} does not mount the project"
         # one executor setting for every Airflow service; LocalExecutor unless .env chooses Celery
         assert svc["environment"]["AIRFLOW__CORE__EXECUTOR"] == "${AIRFLOW_EXECUTOR:-LocalExecutor}", name
@@ -45,6 +46,17 @@ def test_services_images_and_mounts():
     assert _example()["AIRFLOW_EXECUTOR"] == "LocalExecutor"
     for name in ("postgres", *LOCAL_AIRFLOW, *CELERY, "metabase"):
         assert "healthcheck" in services[name], f"{name} has no health check"
+
+
+def test_the_airflow_image_has_the_locked_requirements_and_the_package():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    (base,) = re.findall(r"^FROM (\S+)", dockerfile, re.M)
+    assert re.fullmatch(r"apache/airflow:3\.\d+\.\d+-python3\.11", base), base
+    installs = re.findall(r"^RUN pip install (.*)$", dockerfile, re.M)
+    assert any("-r /opt/project/requirements.lock" in i for i in installs), installs
+    assert any("-e /opt/project" in i for i in installs), installs
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".venv", ".local", ".git"} <= set(ignored)  # no local state or credentials in the build context
 
 
 def test_images_are_pinned():
