@@ -10,7 +10,9 @@
 3. Exports every landed row of every raw table as CSV and times one `psql` session that `\\copy`s them into
    unindexed copies of those tables (no primary key, index, foreign key or check): the rate at which
    Postgres takes the same rows when nobody parses, validates, deduplicates or indexes them.
-4. Prints both rates and their ratio (target: landing >= half of \\copy) and writes them under
+4. Prints both rates and their ratio (target: landing >= half of \\copy), the CPU seconds each side used
+   (the client process and, when the server runs on this host, its server process: a measure that other
+   work on a shared machine skews less than elapsed time) and the load average, and writes them under
    "## Ingest" in docs/benchmarks.md (unless --no-write). --rounds N repeats 2-3 on a fresh database
    and keeps each side's best round (the machine may be shared).
 
@@ -20,10 +22,12 @@ The server is BILLING_DATABASE_URL's (or the local default); the benchmark's dat
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -92,37 +96,66 @@ def psql_env(url) -> dict[str, str]:
             "PGUSER": url.username or "postgres", "PGPASSWORD": url.password or "", "PGDATABASE": url.database}
 
 
-def timed_landing(inbox: Path, url) -> tuple[object, float, dict[str, float]]:
-    """land_inbox's report, its seconds, and the seconds spent per file kind (land.land_file, timed)."""
-    from iaas_billing.landing import land
+def server_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) a server process has used so far; None unless the server runs on this host."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed_landing(inbox: Path, url) -> tuple[object, float, dict[str, float], dict[str, float | None]]:
+    """land_inbox's report, its seconds, the seconds spent per file kind (land.land_file and batch.land_orders,
+    timed), and the CPU seconds of this process and of the server processes of its connections."""
+    from iaas_billing.landing import batch, land
 
     per_kind: dict[str, float] = {}
-    original = land.land_file
+    originals = (land.land_file, batch.land_orders, db.connect)
+    backends: list[float | None] = []
 
-    def timed(conn, f, *args, **kwargs):
+    @contextlib.contextmanager
+    def measured_connect(*args, **kwargs):
+        with originals[2](*args, **kwargs) as conn:
+            try:
+                yield conn
+            finally:
+                backends.append(server_cpu(conn.info.backend_pid))
+
+    def timed_file(conn, f, *args, **kwargs):
         started = time.perf_counter()
         try:
-            return original(conn, f, *args, **kwargs)
+            return originals[0](conn, f, *args, **kwargs)
         finally:
             per_kind[f.kind] = per_kind.get(f.kind, 0.0) + time.perf_counter() - started
 
-    land.land_file = timed
-    try:
+    def timed_batch(conn, extracts, *args, **kwargs):
+        per_kind["orders_batches"] = per_kind.get("orders_batches", 0) + 1
         started = time.perf_counter()
+        try:
+            return originals[1](conn, extracts, *args, **kwargs)
+        finally:
+            per_kind["orders"] = per_kind.get("orders", 0.0) + time.perf_counter() - started
+
+    land.land_file, batch.land_orders, db.connect = timed_file, timed_batch, measured_connect
+    try:
+        started, cpu = time.perf_counter(), time.process_time()
         report = land_inbox(inbox, FAR, url=url)
-        return report, time.perf_counter() - started, per_kind
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        server = None if None in backends else sum(backends)
+        return report, seconds, per_kind, {"client": cpu, "server": server}
     finally:
-        land.land_file = original
+        land.land_file, batch.land_orders, db.connect = originals
 
 
 def one_round(inbox: Path, server, workdir: Path) -> dict:
     url = server.set(database=f"bench_ingest_{uuid.uuid4().hex[:8]}")
     warehouse.bootstrap(url)
     try:
-        report, land_seconds, per_kind = timed_landing(inbox, url)
+        report, land_seconds, per_kind, land_cpu = timed_landing(inbox, url)
         with connect(url) as conn:
             counts = {t: conn.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in TABLES}
-            script = []
+            script = ["select pg_backend_pid() as backend \\gset", "\\setenv BENCH_BACKEND :backend"]
             for table in TABLES:
                 if not counts[table]:
                     continue
@@ -138,10 +171,17 @@ def one_round(inbox: Path, server, workdir: Path) -> dict:
                 script += [f"\\! echo {table} $(date +%s.%N)",
                            f"\\copy public.copy_{table} ({', '.join(columns)}) from '{csv_path}' csv"]
         script.append("\\! echo end $(date +%s.%N)")
+        script.append("\\! echo cpu $(cat /proc/$BENCH_BACKEND/stat 2>/dev/null | sed 's/.*) //')")
         (workdir / "copy.sql").write_text("\n".join(script) + "\n")
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         out = subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(workdir / "copy.sql")],
                              env=psql_env(url), check=True, capture_output=True, text=True).stdout
-        marks = [line.split() for line in out.splitlines() if line.strip()]
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        psql_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+        lines = [line.split() for line in out.splitlines() if line.strip()]
+        stat = next((line[1:] for line in lines if line[0] == "cpu"), [])
+        copy_server_cpu = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK") if len(stat) > 12 else None
+        marks = [line for line in lines if line[0] != "cpu"]
         copy_per_table = {name: float(marks[i + 1][1]) - float(at) for i, (name, at) in enumerate(marks[:-1])}
     finally:
         with psycopg.connect(host=server.host, port=server.port or 5432, user=server.username,
@@ -151,8 +191,17 @@ def one_round(inbox: Path, server, workdir: Path) -> dict:
     orders_files = sum(1 for p in inbox.iterdir() if p.name.startswith("orders_"))
     return {"files": report.files_landed, "orders_files": orders_files, "rows": sum(counts.values()), "events": events,
             "quarantined": counts["quarantined_rows"], "land_s": land_seconds,
-            "orders_s": per_kind.get("orders", 0.0), "copy_s": sum(copy_per_table.values()),
-            "copy_events_s": copy_per_table.get("order_events", 0.0) + copy_per_table.get("order_event_repeats", 0.0)}
+            "orders_s": per_kind.get("orders", 0.0), "orders_batches": int(per_kind.pop("orders_batches", 0)),
+            "copy_s": sum(copy_per_table.values()),
+            "copy_events_s": copy_per_table.get("order_events", 0.0) + copy_per_table.get("order_event_repeats", 0.0),
+            "land_cpu_client_s": land_cpu["client"], "land_cpu_server_s": land_cpu["server"],
+            "copy_cpu_client_s": psql_cpu, "copy_cpu_server_s": copy_server_cpu,
+            "land_s_per_kind": {k: round(v, 2) for k, v in sorted(per_kind.items())},
+            "copy_s_per_table": {k: round(v, 2) for k, v in copy_per_table.items()}}
+
+
+def verdict(ratio: float) -> str:
+    return "met" if ratio >= 0.5 else "**not met**"
 
 
 def write_doc(text: str) -> None:
@@ -185,6 +234,7 @@ def main() -> int:
             inbox, source = simulate(work / "sim", args.accounts, args.resources_per_account)
             print(f"simulated in {time.perf_counter() - started:.1f} s: {source}")
         server = db.database_url()
+        load_start = os.getloadavg()
         rounds = [one_round(inbox, server, work) for _ in range(max(1, args.rounds))]
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -195,32 +245,56 @@ def main() -> int:
     copy_event_rate = r["events"] / best["copy_events_s"] if best["copy_events_s"] else 0.0
     ratio = land_rate / copy_rate
     event_ratio = event_rate / copy_event_rate if copy_event_rate else 0.0
+    cpu, cpu_split = {}, {}  # CPU seconds of each side's best round: client process + its server process(es)
+    for side in ("land", "copy"):
+        measured = [x for x in rounds if x[f"{side}_cpu_server_s"] is not None]
+        lowest = min(measured, key=lambda x: x[f"{side}_cpu_client_s"] + x[f"{side}_cpu_server_s"], default=None)
+        cpu[side] = lowest and lowest[f"{side}_cpu_client_s"] + lowest[f"{side}_cpu_server_s"]
+        cpu_split[side] = lowest and (lowest[f"{side}_cpu_client_s"], lowest[f"{side}_cpu_server_s"])
+    cpu_ratio = cpu["copy"] / cpu["land"] if cpu["land"] and cpu["copy"] else None
     result = {"source": source, **r, **{k: round(v, 2) for k, v in best.items()},
+              "load_average_start": [round(x, 2) for x in load_start], "load_average_end":
+              [round(x, 2) for x in os.getloadavg()],
               "land_rows_per_s": round(land_rate), "copy_rows_per_s": round(copy_rate),
               "events_per_s": round(event_rate), "copy_events_per_s": round(copy_event_rate),
-              "ratio_all_rows": round(ratio, 2), "ratio_events": round(event_ratio, 2), "rounds": len(rounds)}
+              "ratio_all_rows": round(ratio, 2), "ratio_events": round(event_ratio, 2),
+              "cpu_s_land": cpu["land"] and round(cpu["land"], 2), "cpu_s_copy": cpu["copy"] and round(cpu["copy"], 2),
+              "ratio_all_rows_per_cpu_s": cpu_ratio and round(cpu_ratio, 2), "rounds": len(rounds)}
     print(json.dumps(result, indent=2))
     print(f"order events: landing {event_rate:,.0f}/s vs psql \\copy {copy_event_rate:,.0f}/s = {event_ratio:.2f}; "
-          f"all rows: landing {land_rate:,.0f}/s vs \\copy {copy_rate:,.0f}/s = {ratio:.2f} (target 0.5)")
+          f"all rows: landing {land_rate:,.0f}/s vs \\copy {copy_rate:,.0f}/s = {ratio:.2f} (target 0.5); "
+          f"load average {load_start[0]:.1f} -> {os.getloadavg()[0]:.1f}")
     if not args.no_write:
-        load = os.getloadavg()[0]
-        per_file_ms = best["orders_s"] / max(1, r["orders_files"]) * 1000
+        per_batch_ms = best["orders_s"] / max(1, r["orders_batches"]) * 1000
+        cpu_line = "" if cpu_ratio is None else (
+            f"\nCPU seconds for the whole month (client process + its server process, best round; less skewed by the "
+            f"other work on the machine than elapsed time): `land_inbox` {cpu['land']:.1f} (Python "
+            f"{cpu_split['land'][0]:.1f}, server {cpu_split['land'][1]:.1f}), `psql \\copy` {cpu['copy']:.1f} (psql "
+            f"{cpu_split['copy'][0]:.1f}, server {cpu_split['copy'][1]:.1f}): per CPU-second the landing takes "
+            f"{cpu_ratio:.2f}x the rows `\\copy` takes.\n")
+        kinds = ", ".join(f"{kind} {seconds:.2f}" for kind, seconds in sorted(
+            min(rounds, key=lambda x: x["land_s"])["land_s_per_kind"].items(), key=lambda kv: -kv[1]))
         write_doc(f"""## Ingest
 
 `bench/bench_ingest.py` ({datetime.now(UTC):%Y-%m-%d}, {platform.machine()}, {os.cpu_count()} CPUs shared with
-other work, load average {load:.1f} at the end; {source}; best of {len(rounds)} round(s)).
+other work, load average {load_start[0]:.1f} at the start and {os.getloadavg()[0]:.1f} at the end; {source};
+best of {len(rounds)} round(s), each side's best).
 
 | | rows | seconds | rows/s | vs `\\copy` |
 |---|---:|---:|---:|---:|
-| order events: `land_inbox` on the {r["orders_files"]} hourly extracts (stage, dedup, quarantine, manifest, one transaction per file; reading and parsing run ahead on a helper thread and are not in this time) | {r["events"]:,} | {best["orders_s"]:.2f} | {event_rate:,.0f} | {event_ratio:.2f} |
+| order events: `land_inbox` on the {r["orders_files"]} hourly extracts, {r["orders_batches"]} transactions (manifest rows, staging COPY, dedup statement, quarantine, recount; reading and parsing run ahead on a helper thread and are not in this time) | {r["events"]:,} | {best["orders_s"]:.2f} | {event_rate:,.0f} | {event_ratio:.2f} |
 | order events: `psql \\copy` of the same rows as CSV into unindexed tables | {r["events"]:,} | {best["copy_events_s"]:.2f} | {copy_event_rate:,.0f} | 1 |
 | whole month, everything included: `land_inbox` on all {r["files"]} files | {r["rows"]:,} | {best["land_s"]:.2f} | {land_rate:,.0f} | {ratio:.2f} |
 | whole month: `psql \\copy` of every landed row as CSV into unindexed tables | {r["rows"]:,} | {best["copy_s"]:.2f} | {copy_rate:,.0f} | 1 |
+{cpu_line}
+Seconds per kind of file (best round): {kinds}. Rows quarantined: {r["quarantined"]:,}. A transaction of
+extracts ({r["events"] / max(1, r["orders_batches"]):.0f} events on average) takes {per_batch_ms:.0f} ms to land.
 
-Rows quarantined: {r["quarantined"]:,}. An hourly extract ({r["events"] / max(1, r["orders_files"]):.0f} events on average) takes
-{per_file_ms:.1f} ms to land, most of it the fixed cost of its own transaction (open with lock and manifest row, COPY,
-dedup statement, recount and commit), which `\\copy` of one big CSV per table does not pay: the ratio grows with the
-rows per file (see docs/landing.md, Speed).
+Target (landing at least 0.5x `\\copy`'s rate): {verdict(event_ratio)} for the order events ({event_ratio:.2f}),
+{verdict(ratio)} for the whole month ({ratio:.2f}). Per event the landing pays a staging COPY into a temp table, then
+an insert into `raw.order_events`, whose primary key the unindexed `\\copy` target does not have, plus the dedup
+joins; and per file of every kind, the parsing and validation in Python (on a helper thread, but on the same shared
+CPUs). See docs/landing.md, Speed.
 """)
     return 0
 

@@ -93,20 +93,12 @@ def validate(conn, file: str, data: bytes) -> list[tuple[int, tuple, str]]:
     The checks are a catalogue upload's (iaas_billing.landing: header, fields, duplicate keys, SKU attributes
     against this file and the accepted uploads), plus one price per (sku, tenant, currency).
     """
-    from iaas_billing.landing import catalog, land
-    from iaas_billing.landing.feeds import CATALOG
+    from iaas_billing.landing import catalog
 
-    valid, quarantined = land._parse_feed(CATALOG, data)
-    conflicts = catalog.sku_conflicts(conn, valid) if valid else []
-    conflicting = {q.line_number for q in conflicts}
-    still_valid = [v for v in valid if v[0] not in conflicting]
-    repeated = _one_price_per_combination(still_valid)
-    invalid = quarantined + conflicts + repeated
-    if invalid:
-        repeated_lines = {q.line_number for q in repeated}
-        _, errors = catalog.reject(invalid, [v for v in still_valid if v[0] not in repeated_lines])
-        raise ProposalRejected(file, errors)
-    return valid
+    check = catalog.validate(conn, data, extra_checks=_one_price_per_combination)
+    if not check.ok:
+        raise ProposalRejected(file, check.errors)
+    return check.valid
 
 
 def _exists(conn, relation: str) -> bool:

@@ -256,15 +256,39 @@ def test_a_file_that_cannot_be_read_is_reported_and_retried(inbox, land, manifes
     assert land().files_landed == 1
 
 
-def test_empty_and_header_only_csv_files_are_quarantined(inbox, land, manifest, quarantine):
+def test_a_header_only_csv_is_a_valid_empty_feed_but_an_empty_file_or_wrong_header_is_quarantined(
+        inbox, land, manifest, quarantine, sql):
     inbox.write("orderstream_control_20261003.csv", "")
     inbox.lines("primary_billing_20261003.csv", PRIMARY_HEADER)
-    land()
+    inbox.write("orderstream_control_20261004.csv", "\ufeff" + CONTROL_HEADER + "\r\n")  # BOM, CRLF, no row
+    inbox.lines("finance_gl_202610.csv", "period;account_id;currency;posted_revenue")
+    inbox.lines("catalog_20261001.csv", CATALOG_HEADER)
+    report = land()
     assert manifest() == {"orderstream_control_20261003.csv": (1, 1, 0, 1, "quarantined"),
-                          "primary_billing_20261003.csv": (1, 1, 0, 1, "quarantined")}
+                          "primary_billing_20261003.csv": (1, 0, 0, 0, "landed"),
+                          "orderstream_control_20261004.csv": (1, 0, 0, 0, "landed"),
+                          "finance_gl_202610.csv": (1, 1, 0, 1, "quarantined"),
+                          "catalog_20261001.csv": (1, 0, 0, 0, "landed")}
     assert [q[:2] for q in quarantine("orderstream_control_20261003.csv")] == [(1, "empty_file")]
-    assert quarantine("primary_billing_20261003.csv")[0][:2] == (1, "header_only")
-    assert quarantine("primary_billing_20261003.csv")[0][3] == PRIMARY_HEADER
+    assert quarantine("primary_billing_20261003.csv") == []
+    (line, code, reason, raw), = quarantine("finance_gl_202610.csv")
+    assert (line, code, raw) == (1, "wrong_header", "period;account_id;currency;posted_revenue")
+    assert "expected 'period,account_id,currency,posted_revenue'" in reason
+    assert sql("select detail from raw.inbox_files where file_name = 'primary_billing_20261003.csv'") == [
+        ("header only: a valid empty file",)]
+    assert sorted(report.quarantined_files) == ["finance_gl_202610.csv", "orderstream_control_20261003.csv"]
+    assert report.rejected_files == []
+
+
+def test_a_header_only_snapshot_version_replaces_the_old_rows(inbox, land, sql, manifest):
+    name = "orderstream_control_20261003.csv"
+    inbox.lines(name, CONTROL_HEADER, "2026-10-03,ACC-1,CREATE,1")
+    land()
+    inbox.lines(name, CONTROL_HEADER)
+    land()
+    assert manifest()[name] == (2, 0, 0, 0, "landed")
+    assert sql("select count(*) from raw.orderstream_control") == [(0,)]
+    assert sql("select count(*) from raw.superseded_rows") == [(1,)]
 
 
 def test_an_unreachable_database_is_one_clear_line(inbox):

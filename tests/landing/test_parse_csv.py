@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from iaas_billing.landing import land, parse_csv
+from iaas_billing.landing import csv_rows, parse_csv
 from iaas_billing.landing.feeds import (
     ACCOUNTS,
     CATALOG,
@@ -32,7 +32,7 @@ from .conftest import (
 def feed_rows(feed, text: str | bytes):
     """(valid [(line, typed row)], quarantined [(line, code, reason)]) as the landing sees them."""
     data = text.encode() if isinstance(text, str) else text
-    valid, bad = land._parse_feed(feed, data)
+    valid, bad = csv_rows.parse_feed(feed, data)
     return [(line, row) for line, row, _ in valid], [(q.line_number, q.reason_code, q.reason) for q in bad]
 
 
@@ -60,8 +60,11 @@ def test_quoting_bom_crlf_and_a_field_spanning_lines():
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("", [(1, "empty_file", "empty file")]),
-    (f"{CONTROL_HEADER}\n", [(1, "header_only", "header only")]),
-    (f"{CONTROL_HEADER}", [(1, "header_only", "header only")]),
+    (f"{CONTROL_HEADER}\n", []),  # header only: a valid empty feed
+    (f"{CONTROL_HEADER}", []),
+    (f"\ufeff{CONTROL_HEADER}\r\n", []),
+    (f"{CONTROL_HEADER}\n\n", [(2, "blank_line", "blank line")]),
+    ("event_date;account_id;event_type;event_count", [(1, "wrong_header", "wrong header")]),
     ("event_date,account,event_type,event_count\n2026-10-03,A,START,1\n2026-10-03,B,START,2\n",
      [(2, "wrong_header", "wrong header: expected 'event_date,account_id,event_type,event_count'"),
       (3, "wrong_header", "got 'event_date,account,event_type,event_count'")]),
@@ -167,7 +170,7 @@ def test_quarantined_records_keep_their_raw_text():
     data = f"{FX_HEADER}\n2026-10,EUR,abc\n".encode()
     (bad,) = [r for r in parse_csv.read(data, FX_RATES.header)]
     assert not isinstance(bad, Quarantined)  # framing is fine; the field rule rejects it in the feed
-    _, quarantined = land._parse_feed(FX_RATES, data)
+    _, quarantined = csv_rows.parse_feed(FX_RATES, data)
     assert quarantined[0].raw_record == "2026-10,EUR,abc"
 
 
@@ -182,8 +185,8 @@ def test_a_plain_file_with_bad_lines_is_sorted_like_record_by_record_parsing():
             "2026-10-32,ACC-3,cpu,EUR,abc\n"        # 8 two problems
             "2026-10-03,ACC-2,cpu,EUR,2\n")         # 9
     data = text.encode()
-    good, quarantined = land.sort_plain_csv(PRIMARY_BILLING, data)
-    valid, careful = land._parse_feed(PRIMARY_BILLING, data)
+    good, quarantined = csv_rows.sort_plain(PRIMARY_BILLING, data)
+    valid, careful = csv_rows.parse_feed(PRIMARY_BILLING, data)
     assert [number for number, _ in good] == [number for number, _, _ in valid] == [2, 9]
     assert [line for _, line in good] == ["2026-10-03,ACC-1,cpu,EUR,1.25", "2026-10-03,ACC-2,cpu,EUR,2"]
     assert quarantined == careful
@@ -196,6 +199,30 @@ def test_a_plain_file_with_bad_lines_is_sorted_like_record_by_record_parsing():
 
 def test_a_file_with_quotes_is_not_plain():
     data = f'{CONTROL_HEADER}\n2026-10-03,"ACC-1",START,1\n'.encode()
-    assert land.sort_plain_csv(CONTROL, data) is None
-    valid, bad = land._parse_feed(CONTROL, data)
+    assert csv_rows.sort_plain(CONTROL, data) is None
+    valid, bad = csv_rows.parse_feed(CONTROL, data)
     assert (valid[0][1][1], bad) == ("ACC-1", [])
+
+
+@pytest.mark.parametrize("body", [
+    ["2026-10-03,ACC-1,cpu,EUR,1.25", "2026-10-03,ACC-2,cpu,EUR,2"],                      # clean
+    ["2026-10-03,ACC-1,cpu,EUR,1.25", "2026-10-03,ACC-2,cpu,EUR,1e5", "2026-10-03,ACC-3,cpu,EUR,2"],  # a bad value
+    ["2026-10-03,ACC-1,cpu,EUR,1.25", "2026-10-03,ACC-2,cpu,EUR", "2026-10-03,ACC-3,cpu,EUR,2,9"],   # field counts
+    ["2026-10-03,ACC-1,cpu,EUR,1.25", "2026-10-03,ACC-1,cpu,EUR,1.25", "2026-10-3,ACC-1,cpu,EUR,1"],  # repeated key
+    ["2026-10-03,ACC-1,cpu,EUR,1", ""],                                                     # a blank line
+])
+def test_plain_sorting_agrees_with_record_by_record_parsing(body):
+    data = (PRIMARY_HEADER + "\n" + "\n".join(body) + "\n").encode()
+    good, quarantined = csv_rows.sort_plain(PRIMARY_BILLING, data)
+    valid, careful = csv_rows.parse_feed(PRIMARY_BILLING, data)
+    assert [(number, line) for number, line in good] == [(number, raw) for number, _, raw in valid]
+    assert quarantined == careful
+
+
+def test_plain_lines_become_copy_text_with_a_stand_in_for_the_file_id():
+    parsed = csv_rows.parse_file(CONTROL, f"{CONTROL_HEADER}\n2026-10-03,ACC-1,START,1\n".encode(), copy_text=True)
+    assert parsed.copy_text == f'{csv_rows.FILE_ID},2,2026-10-03,ACC-1,START,1,"2026-10-03,ACC-1,START,1"\n'
+    assert list(csv_rows.plain_copy_chunks(parsed)) == [parsed.copy_text]
+    parsed.copy_text = None  # made while it is copied, a chunk at a time (a file too big to prepare ahead)
+    assert "".join(csv_rows.plain_copy_chunks(parsed, size=1)) == \
+        f'{csv_rows.FILE_ID},2,2026-10-03,ACC-1,START,1,"2026-10-03,ACC-1,START,1"\n'

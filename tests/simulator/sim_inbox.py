@@ -124,10 +124,8 @@ class Inbox:
 
 
 def _feed_rows(path: Path, out: Inbox, check=None) -> list[dict[str, str]]:
-    """The data rows of a CSV feed; a header-only file (line 1) and rows `check` rejects are quarantined."""
+    """The data rows of a CSV feed; rows `check` rejects are quarantined (a header-only file is a valid empty feed)."""
     rows = read_csv(path)
-    if not rows:
-        out.quarantined.append((path.name, 1, "header only"))
     good = []
     for number, row in enumerate(rows, start=2):
         reason = check(row) if check else None

@@ -41,11 +41,12 @@ def _as_utc(as_of: datetime | None) -> datetime:
 def land_inbox(inbox: Path, as_of: datetime | None = None, url: URL | None = None) -> LandingReport:
     """Land every inbox file delivered by as_of (default: now) that is not processed yet, in delivery order.
 
-    Each file version lands in one transaction with its manifest row under an advisory lock, so
-    reruns, concurrent runs and a retry after a crash never land a file twice.
+    Each file version lands with its manifest row under an advisory lock, so reruns, concurrent runs and a
+    retry after a crash never land a file twice. Consecutive orders extracts land several per transaction
+    (batch.py), every other file in a transaction of its own (land.py).
     """
     from iaas_billing import db, warehouse
-    from iaas_billing.landing import copy_load, discover, land, manifest, prefetch
+    from iaas_billing.landing import batch, copy_load, discover, land, manifest, prefetch
 
     as_of = _as_utc(as_of)
     inbox = Path(inbox)
@@ -55,9 +56,43 @@ def land_inbox(inbox: Path, as_of: datetime | None = None, url: URL | None = Non
     scan = discover.scan(inbox, as_of)
     report = LandingReport(files_seen=len(scan.visible), ignored_entries=scan.ignored,
                            files_not_yet_delivered=scan.not_yet_delivered)
-    with db.connect(url, autocommit=True) as conn:  # each file's transaction is explicit (land.land_file)
+
+    def guarded(names: list[str], call):
+        """call(), its errors turned into one BillingError naming the file (or the batch's files)."""
+        shown = repr(names[0]) if len(names) == 1 else f"{names[0]!r} and {len(names) - 1} more extracts"
+        try:
+            return call()
+        except psycopg.OperationalError as exc:
+            raise BillingError(f"cannot land {shown}: lost the database at {db.where(url)}: "
+                               f"{_first_line(exc)}") from exc
+        except (psycopg.Error, copy_load.CountMismatch) as exc:
+            raise BillingError(f"cannot land {shown}: {_first_line(exc)}") from exc
+
+    def record(landed: list, tried: int) -> None:
+        report.files_skipped += tried - len(landed)  # another run landed them since we looked
+        for one in landed:
+            _record(report, one)
+
+    def land_extracts(extracts: list) -> None:
+        if not extracts:
+            return
+        names = [e.file.name for e in extracts]
+        try:
+            record(guarded(names, lambda: batch.land_orders(conn, extracts, as_of)), len(extracts))
+        except BillingError as exc:
+            if len(extracts) == 1 or isinstance(exc.__cause__, psycopg.OperationalError):
+                raise
+            # Nothing of the batch landed: land its files one by one, so the files before the one that
+            # fails land as they would have alone, and the error names that file.
+            log.warning("batch of %d extracts failed (%s); landing them one by one", len(extracts), exc)
+            for extract in extracts:
+                record(guarded([extract.file.name], lambda e=extract: batch.land_orders(conn, [e], as_of)), 1)
+        extracts.clear()
+
+    with db.connect(url, autocommit=True) as conn:  # each transaction is explicit (land.py, batch.py)
         copy_load.prepare_session(conn)
         known = manifest.latest_hashes(conn)
+        pending: list[batch.Extract] = []
         for item in prefetch.prepared(scan.visible, known):
             f = item.file
             if item.read_error is not None:
@@ -67,17 +102,17 @@ def land_inbox(inbox: Path, as_of: datetime | None = None, url: URL | None = Non
             if known.get(f.name) == item.sha256:
                 report.files_skipped += 1
                 continue
-            try:
-                landed = land.land_file(conn, f, item.data, item.sha256, as_of, parsed=item.parsed)
-            except psycopg.OperationalError as exc:
-                raise BillingError(f"cannot land {f.name!r}: lost the database at {db.where(url)}: "
-                                   f"{_first_line(exc)}") from exc
-            except (psycopg.Error, copy_load.CountMismatch) as exc:
-                raise BillingError(f"cannot land {f.name!r}: {_first_line(exc)}") from exc
-            if landed is None:  # another run landed it since we looked
-                report.files_skipped += 1
+            if f.kind == "orders":
+                if pending and (len(pending) >= batch.MAX_FILES
+                                or sum(len(e.data) for e in pending) + len(item.data) > batch.MAX_BYTES):
+                    land_extracts(pending)
+                pending.append(batch.Extract(f, item.data, item.sha256, item.parsed))
                 continue
-            _record(report, landed)
+            land_extracts(pending)
+            landed = guarded([f.name], lambda i=item: land.land_file(conn, i.file, i.data, i.sha256, as_of,
+                                                                     parsed=i.parsed))
+            record([landed] if landed is not None else [], 1)
+        land_extracts(pending)
     return report
 
 

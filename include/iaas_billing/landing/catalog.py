@@ -1,9 +1,14 @@
-"""Catalogue uploads are all-or-nothing: cross-row checks, and the rejection that quarantines the whole file."""
+"""Catalogue uploads are all-or-nothing: the public validator, cross-row checks, the rejection of a whole file."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import psycopg
 
+from iaas_billing.landing import csv_rows
+from iaas_billing.landing.csv_rows import Row
 from iaas_billing.landing.feeds import CATALOG
 from iaas_billing.landing.records import Quarantined
 from iaas_billing.landing.values import shown
@@ -49,11 +54,54 @@ def sku_conflicts(conn: psycopg.Connection, rows: list[tuple[int, tuple, str]]) 
     return problems
 
 
-def reject(invalid: list[Quarantined], valid: list[tuple[int, tuple, str]]) -> tuple[list[Quarantined], list[str]]:
-    """Every row of a rejected upload, quarantined (the valid ones say why), and every error, one line each."""
-    count = len(invalid)
-    note = f"file rejected: {count} invalid row{'s' if count != 1 else ''} elsewhere in the file"
-    rows = invalid + [Quarantined(line, "file_rejected", note, raw) for line, _, raw in valid]
-    rows.sort(key=lambda q: q.line_number)
-    errors = [f"line {q.line_number}: {q.reason}" for q in sorted(invalid, key=lambda q: q.line_number)]
-    return rows, errors
+@dataclass
+class CatalogCheck:
+    """The verdict on a catalogue file's rows: the valid ones, and the invalid ones with every reason."""
+
+    valid: list[Row]             # (line, typed values, raw) of the rows that pass every check
+    invalid: list[Quarantined]   # the rows that fail one, in line order
+
+    @property
+    def ok(self) -> bool:
+        return not self.invalid
+
+    @property
+    def errors(self) -> list[str]:
+        """Every error, one per invalid row: 'line N: reason'."""
+        return [f"line {q.line_number}: {q.reason}" for q in self.invalid]
+
+    @property
+    def rejected(self) -> list[Quarantined]:
+        """Every row of the file as quarantined when it is rejected whole: the invalid ones with their reason,
+        the valid ones with file_rejected (so the upload's rows are conserved)."""
+        count = len(self.invalid)
+        note = f"file rejected: {count} invalid row{'s' if count != 1 else ''} elsewhere in the file"
+        rows = self.invalid + [Quarantined(line, "file_rejected", note, raw) for line, _, raw in self.valid]
+        return sorted(rows, key=lambda q: q.line_number)
+
+
+def check_rows(conn: psycopg.Connection, rows: list[Row], quarantined: list[Quarantined],
+               extra_checks: Callable[[list[Row]], list[Quarantined]] | None = None) -> CatalogCheck:
+    """The checks of an upload on already parsed rows: SKU attributes (within the file and against the accepted
+    uploads), then extra_checks on the rows still valid; quarantined are the rows the parser refused."""
+    conflicts = sku_conflicts(conn, rows) if rows else []
+    bad = {q.line_number for q in conflicts}
+    valid = [row for row in rows if row[0] not in bad]
+    more = extra_checks(valid) if extra_checks is not None and valid else []
+    bad = {q.line_number for q in more}
+    invalid = sorted(quarantined + conflicts + more, key=lambda q: q.line_number)
+    return CatalogCheck([row for row in valid if row[0] not in bad], invalid)
+
+
+def validate(conn: psycopg.Connection, data: bytes,
+             extra_checks: Callable[[list[Row]], list[Quarantined]] | None = None) -> CatalogCheck:
+    """Check a catalogue file's bytes exactly as the landing checks an upload, without landing anything.
+
+    The header and every field (iaas_billing.landing.feeds.CATALOG), duplicate price keys, and each SKU's
+    product_name, category, charge_type and unit against its other rows and against the first accepted upload
+    that priced it (read from raw.catalog_prices over conn). extra_checks(valid rows) may add the caller's own
+    rules; the rows it returns count as invalid. The upload would be accepted when the result is .ok; else
+    .errors names every problem ("line N: reason") and .invalid holds the rows with their reason codes.
+    """
+    rows, quarantined = csv_rows.parse_feed(CATALOG, data)
+    return check_rows(conn, rows, quarantined, extra_checks)

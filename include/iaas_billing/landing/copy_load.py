@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import psycopg
 from psycopg import sql
 
 from iaas_billing.landing.records import Quarantined
+from iaas_billing.landing.staging import STAGE_COLUMNS
 
 ORDERS_STAGE = """
 create temp table if not exists landing_order_events (
+    file_name text not null,
     line_number integer not null,
-    event_id text not null,
+    event_id text collate "C" not null,
     event_time timestamptz not null,
     seq bigint not null,
     account_id text not null,
@@ -27,41 +29,62 @@ create temp table if not exists landing_order_events (
 ) on commit delete rows
 """
 
-ORDER_COLUMNS = ("line_number", "event_id", "event_time", "seq", "account_id", "resource_id", "resource_type",
-                 "region", "event_type", "components", "content_hash", "raw_record", "first_in_file")
-
-# One statement lands the staged events. The first line of each event_id in this file is inserted unless an
-# earlier file landed it (ON CONFLICT). Every other line is a repeat of the landing that stands: the one just
-# inserted, or else the earlier one, looked up by primary key only for those lines (the scalar subquery sees
-# the table as it was before this statement). A repeat whose content hash differs is a conflict.
+# One statement lands the staged events of a batch of extracts (files: name and file_id, in processing order).
+# Each event_id's first line in the batch is inserted unless an earlier batch landed it (ON CONFLICT): its first
+# line in its file (first_in_file), unless an earlier file of the batch has it too (late: those (file, event_id),
+# worked out by the caller). Every other line is a repeat of the landing that stands: the one just inserted, or
+# else the earlier one, looked up by primary key only for those lines (the scalar subquery sees the table as
+# it was before this statement). A repeat whose content hash differs is a conflict. Counts come back per file.
 LAND_STAGED = """
-with inserted as (
+with files as (
+    select file_name, file_id
+    from unnest(%(names)s::text[], %(file_ids)s::bigint[]) as f (file_name, file_id)
+),
+
+firsts as (
+    select files.file_id, staged.line_number, staged.event_id, staged.event_time, staged.seq, staged.account_id,
+           staged.resource_id, staged.resource_type, staged.region, staged.event_type, staged.components,
+           staged.content_hash, staged.raw_record
+    from landing_order_events as staged
+    inner join files using (file_name)
+    left join unnest(%(late_names)s::text[], %(late_ids)s::text[]) as late (file_name, event_id)
+        on late.file_name = staged.file_name and late.event_id = staged.event_id
+    where staged.first_in_file and late.event_id is null
+),
+
+inserted as (
     insert into raw.order_events (file_id, line_number, event_id, event_time, seq, account_id, resource_id,
                                   resource_type, region, event_type, components, content_hash, raw_record)
-    select %(file_id)s, line_number, event_id, event_time, seq, account_id, resource_id,
+    select file_id, line_number, event_id, event_time, seq, account_id, resource_id,
            resource_type, region, event_type, components, content_hash, raw_record
-    from landing_order_events
-    where first_in_file
+    from firsts
     on conflict (event_id) do nothing
-    returning event_id, line_number, content_hash
+    returning file_id, line_number, event_id, content_hash
 ),
 
 repeats as (
     insert into raw.order_event_repeats (file_id, line_number, event_id, content_hash, is_conflict, raw_record)
-    select %(file_id)s, staged.line_number, staged.event_id, staged.content_hash,
+    select files.file_id, staged.line_number, staged.event_id, staged.content_hash,
            staged.content_hash <> coalesce(
                inserted.content_hash,
                (select earlier.content_hash from raw.order_events as earlier
                 where earlier.event_id = staged.event_id)),
            staged.raw_record
     from landing_order_events as staged
+    inner join files using (file_name)
     left join inserted on inserted.event_id = staged.event_id
-    where inserted.line_number is distinct from staged.line_number
-    returning is_conflict
+    where (inserted.file_id, inserted.line_number) is distinct from (files.file_id, staged.line_number)
+    returning file_id, is_conflict
 )
 
-select (select count(*) from inserted), (select count(*) from repeats),
-       (select count(*) from repeats where is_conflict)
+select file_id, count(*) filter (where not is_repeat), count(*) filter (where is_repeat),
+       count(*) filter (where is_conflict)
+from (
+    select file_id, false as is_repeat, false as is_conflict from inserted
+    union all
+    select file_id, true, is_conflict from repeats
+) as landed
+group by file_id
 """
 
 
@@ -88,55 +111,55 @@ def copy_rows(conn: psycopg.Connection, table: str, columns: Iterable[str], rows
         return cur.rowcount
 
 
-def copy_csv_lines(conn: psycopg.Connection, table: str, columns: Iterable[str], file_id: int,
-                   lines: list[tuple[int, str]]) -> int:
-    """COPY checked CSV lines as they are (the server parses the fields), each with its file_id, its line
-    number and itself as raw_record. Only for lines without quote, CR or NUL (parse_csv.read_plain)."""
+def copy_csv_text(conn: psycopg.Connection, table: str, columns: Iterable[str], file_id: int,
+                  chunks: Iterable[str], placeholder: str) -> int:
+    """COPY CSV text (csv_rows.plain_copy_text: file_id, line number, the fields, raw_record, one checked plain
+    line each), with placeholder replaced by file_id; the server parses the fields."""
     statement = sql.SQL("copy {} (file_id, line_number, {}, raw_record) from stdin (format csv)").format(
         sql.Identifier("raw", table), sql.SQL(", ").join(map(sql.Identifier, columns)))
-    prefix = f"{file_id},"
     with conn.cursor() as cur:
         with cur.copy(statement) as copy:
-            for start in range(0, len(lines), 10_000):
-                copy.write("".join(f'{prefix}{number},{line},"{line}"\n'
-                                   for number, line in lines[start:start + 10_000]))
+            for chunk in chunks:
+                copy.write(chunk.replace(placeholder, str(file_id)))
         return cur.rowcount
 
 
 def copy_quarantine(conn: psycopg.Connection, file_id: int, file_name: str, rows: list[Quarantined]) -> int:
-    if not rows:
+    return copy_quarantines(conn, [(file_id, file_name, rows)])
+
+
+def copy_quarantines(conn: psycopg.Connection, files: list[tuple[int, str, list[Quarantined]]]) -> int:
+    """COPY the quarantined rows of several files (file_id, file_name, rows) in one COPY."""
+    if not any(rows for _, _, rows in files):
         return 0
     return copy_rows(conn, "quarantined_rows",
                      ("file_id", "file_name", "line_number", "reason_code", "reason", "raw_record"),
-                     ((file_id, file_name, q.line_number, q.reason_code, q.reason, q.raw_record) for q in rows))
+                     ((file_id, name, q.line_number, q.reason_code, q.reason, q.raw_record)
+                      for file_id, name, rows in files for q in rows))
 
 
-def stage_orders(conn: psycopg.Connection, items: Iterator[tuple | Quarantined],
-                 quarantined: list[Quarantined]) -> int:
-    """COPY the parsed events into the session's temp table (quarantined ones set aside).
+def stage_orders(conn: psycopg.Connection, chunks: Iterable[bytes]) -> int:
+    """COPY staged COPY text (staging.STAGE_COLUMNS) into the session's temp table; the rows the server took.
 
     The temp table (prepare_session) empties itself at every commit or rollback.
     """
-    seen: set[str] = set()
     with conn.cursor() as cur:
         with cur.copy(sql.SQL("copy landing_order_events ({}) from stdin").format(
-                sql.SQL(", ").join(map(sql.Identifier, ORDER_COLUMNS)))) as copy:
-            for item in items:
-                if type(item) is tuple:
-                    event_id = item[1]
-                    copy.write_row((*item, event_id not in seen))
-                    seen.add(event_id)
-                else:
-                    quarantined.append(item)
+                sql.SQL(", ").join(map(sql.Identifier, STAGE_COLUMNS)))) as copy:
+            for chunk in chunks:
+                copy.write(chunk)
         return cur.rowcount
 
 
-def land_staged_orders(conn: psycopg.Connection, file_id: int) -> tuple[int, int, int]:
-    """(first landings, repeats, conflicting repeats) of the staged events, in one set-based statement."""
+def land_staged_orders(conn: psycopg.Connection, files: list[tuple[str, int]],
+                       late: list[tuple[str, str]]) -> dict[int, tuple[int, int, int]]:
+    """file_id -> (first landings, repeats, conflicting repeats) of the staged events of files (name, file_id)
+    in processing order, in one set-based statement; late: (file name, event_id) of the first lines in their
+    file of events an earlier file of the batch has. A file without staged events is absent."""
     with conn.cursor() as cur:
-        cur.execute(LAND_STAGED, {"file_id": file_id})
-        first, repeats, conflicts = cur.fetchone()
-        return first, repeats, conflicts
+        cur.execute(LAND_STAGED, {"names": [name for name, _ in files], "file_ids": [fid for _, fid in files],
+                                  "late_names": [name for name, _ in late], "late_ids": [eid for _, eid in late]})
+        return {row[0]: tuple(row[1:]) for row in cur.fetchall()}
 
 
 def supersede(conn: psycopg.Connection, table: str, file_name: str, file_id: int) -> int:

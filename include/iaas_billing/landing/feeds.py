@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
+from itertools import repeat
 
 from iaas_billing.landing import vocab
 from iaas_billing.landing.records import Quarantined
@@ -21,6 +22,7 @@ from iaas_billing.landing.values import (
 )
 
 Parser = Callable[[str, str], object]
+_NO_ROW = {width: (None,) * width for width in range(1, 16)}  # stands for a line with a wrong field count
 
 
 def text(value: str, field: str) -> str:
@@ -105,42 +107,51 @@ class CsvFeed:
     def sort_plain(self, lines: list[str]) -> tuple[list[tuple[int, str]], list[Quarantined]]:
         """The lines of a plain file (parse_csv.read_plain) as (line number, line) to COPY as they are, and
         the quarantined ones with the same reasons record-by-record parsing gives. Each distinct text of a
-        column is checked once; only lines with a problem are parsed one by one.
+        column is checked once, and the lines holding a bad one are found column by column; only those lines
+        are parsed one by one (and every line only when a key repeats).
         """
         width = len(self.header)
-        rows = [line.split(",") for line in lines]
-        same_width = set(map(len, rows)) == {width}
-        columns = list(zip(*rows, strict=True)) if same_width else [
-            [row[i] for row in rows if len(row) == width] for i in range(width)]
-        invalid: list[set[str]] = []
+        bad: set[int] = set()  # indexes into lines
+        if set(map(str.count, lines, repeat(","))) == {width - 1}:  # every line has the header's field count
+            fields = ",".join(lines).split(",")
+            columns: list = [fields[i::width] for i in range(width)]
+        else:
+            rows = [line.split(",") for line in lines]
+            bad.update(i for i, row in enumerate(rows) if len(row) != width)
+            columns = list(zip(*(_NO_ROW[width] if i in bad else row for i, row in enumerate(rows)), strict=True))
         for parser, field, values in zip(self.parsers, self.header, columns, strict=True):
-            bad: set[str] = set()
+            invalid: set[str] = set()
             for value in set(values):
+                if value is None:
+                    continue
                 try:
                     parser(value, field)
                 except FieldError:
-                    bad.add(value)
-            invalid.append(bad)
-        suspects = [i for i, bad in enumerate(invalid) if bad]
-        keys = self.key_positions
-        if same_width and not suspects:  # the common case: one look at the keys, no loop over the lines
-            key_values = list(zip(*(columns[i] for i in keys), strict=True))
-            if len(set(key_values)) == len(key_values):
-                return list(zip(range(2, len(lines) + 2), lines, strict=True)), []
+                    invalid.add(value)
+            if invalid:
+                bad.update(i for i, value in enumerate(values) if value in invalid)
+        keys = list(zip(*(columns[i] for i in self.key_positions), strict=True))
+        if not bad and len(set(keys)) == len(keys):  # the common case: no loop over the lines
+            return list(zip(range(2, len(lines) + 2), lines, strict=True)), []
         good: list[tuple[int, str]] = []
         quarantined: list[Quarantined] = []
+        if len({keys[i] for i in range(len(keys)) if i not in bad}) == len(lines) - len(bad):
+            # no repeated key among the good lines: they are everything but the bad ones
+            good = [(i + 2, line) for i, line in enumerate(lines) if i not in bad]
+            quarantined = [self._careful(i + 2, lines[i], lines[i].split(",")) for i in sorted(bad)]
+            return good, quarantined
         first_line: dict[tuple, int] = {}
-        for number, line, row in zip(range(2, len(lines) + 2), lines, rows, strict=True):
-            if len(row) != width or any(row[i] in invalid[i] for i in suspects):
-                quarantined.append(self._careful(number, line, row))
+        for i, line in enumerate(lines):
+            if i in bad:
+                quarantined.append(self._careful(i + 2, line, line.split(",")))
                 continue
-            key = tuple([row[i] for i in keys])
+            key = keys[i]
             if key in first_line:
-                quarantined.append(Quarantined(number, "duplicate_key", self.duplicate_reason(key, first_line[key]),
+                quarantined.append(Quarantined(i + 2, "duplicate_key", self.duplicate_reason(key, first_line[key]),
                                                line))
                 continue
-            first_line[key] = number
-            good.append((number, line))
+            first_line[key] = i + 2
+            good.append((i + 2, line))
         return good, quarantined
 
     def _careful(self, number: int, line: str, row: list[str]) -> Quarantined:

@@ -1,4 +1,4 @@
-"""The file manifest raw.inbox_files: a file's transaction opens with the lock and its row, and closes with it."""
+"""The file manifest raw.inbox_files: a transaction opens with the lock and its files' rows, and closes with them."""
 
 from __future__ import annotations
 
@@ -34,6 +34,38 @@ returning file_id, version"""
 
 _CLOSE = "select raw.close_inbox_file({}, {}, {}, {}, {}, {}, {}); commit"
 
+# The same for a batch of files, in one round trip: each file's next version unless its latest version has
+# this very content, inserted in processing order (so file_id follows it). The batch's dedup statement joins
+# staged lines with the rows it just inserted (a CTE without statistics): a hash join, never a merge join
+# that sorts both sides.
+_OPEN_MANY = """begin;
+select pg_advisory_xact_lock({lock}), set_config('synchronous_commit', 'off', true),
+       set_config('enable_mergejoin', 'off', true);
+with incoming as (
+    select * from unnest({names}::text[], {kinds}::text[], {shas}::text[], {sizes}::bigint[],
+                         {delivered}::timestamptz[])
+        with ordinality as i (file_name, kind, sha256, size, delivered, ord)
+)
+insert into raw.inbox_files (file_name, file_kind, sha256, size_bytes, version, delivered_at,
+                             rows_read, rows_loaded, rows_quarantined, status, processed_at)
+select i.file_name, i.kind, i.sha256, i.size, coalesce(latest.version, 0) + 1, i.delivered,
+       0, 0, 0, 'landing', {as_of}::timestamptz
+from incoming as i
+left join lateral (
+    select version, sha256 from raw.inbox_files as f where f.file_name = i.file_name
+    order by version desc limit 1
+) as latest on true
+where latest.sha256 is distinct from i.sha256
+order by i.ord
+returning file_name, file_id, version"""
+
+# Closes a batch's files (each recounted by raw.close_inbox_file) and commits, in one round trip.
+_CLOSE_MANY = """select count(*) from (
+    select raw.close_inbox_file(file_id, rows_read, rows_loaded, rows_quarantined, status, detail, null)
+    from unnest({ids}::bigint[], {read}::integer[], {loaded}::integer[], {quarantined}::integer[], {status}::text[],
+                {detail}::text[]) as c (file_id, rows_read, rows_loaded, rows_quarantined, status, detail)
+) as closed; commit"""
+
 
 def latest_hashes(conn: psycopg.Connection) -> dict[str, str]:
     """file name -> sha256 of its latest version (a hint read without the lock; rechecked under it)."""
@@ -68,3 +100,30 @@ def close_and_commit(conn: psycopg.Connection, file_id: int, outcome: FileOutcom
     conn.execute(sql.SQL(_CLOSE).format(*map(sql.Literal, (
         file_id, outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined, outcome.status,
         outcome.detail, table))))
+
+
+def begin_and_open_many(conn: psycopg.Connection, files: list[tuple[InboxFile, str, int]],
+                        as_of: datetime) -> dict[str, tuple[int, int]]:
+    """begin_and_open for several files (file, sha256, size) in processing order, in one round trip.
+
+    name -> (file_id, version) of the files opened; a file whose latest version has this very content is
+    left out (already processed). The transaction is open either way.
+    """
+    statement = sql.SQL(_OPEN_MANY).format(
+        lock=sql.Literal(LANDING_LOCK), names=sql.Literal([f.name for f, _, _ in files]),
+        kinds=sql.Literal([f.kind for f, _, _ in files]), shas=sql.Literal([sha for _, sha, _ in files]),
+        sizes=sql.Literal([size for _, _, size in files]),
+        delivered=sql.Literal([f.delivered_at for f, _, _ in files]), as_of=sql.Literal(as_of))
+    cur = conn.execute(statement)
+    while cur.nextset():
+        pass
+    return {name: (file_id, version) for name, file_id, version in cur.fetchall()}
+
+
+def close_many_and_commit(conn: psycopg.Connection, closes: list[tuple[int, FileOutcome]]) -> None:
+    """close_and_commit for several files (file_id, outcome) whose rows are not in a CSV feed's table."""
+    conn.execute(sql.SQL(_CLOSE_MANY).format(
+        ids=sql.Literal([file_id for file_id, _ in closes]),
+        read=sql.Literal([o.rows_read for _, o in closes]), loaded=sql.Literal([o.rows_loaded for _, o in closes]),
+        quarantined=sql.Literal([o.rows_quarantined for _, o in closes]),
+        status=sql.Literal([o.status for _, o in closes]), detail=sql.Literal([o.detail for _, o in closes])))

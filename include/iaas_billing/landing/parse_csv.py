@@ -110,9 +110,10 @@ def read_clean(data: bytes, header: tuple[str, ...]) -> tuple[list[str], list[li
 def read(data: bytes, header: tuple[str, ...]) -> Iterator[Record | Quarantined]:
     """The data records of a CSV file with the given header, or why each cannot be read.
 
-    An empty file, a header-only file and a file whose header is wrong yield quarantined records
-    only: line 1 stands for the file when it has no data line, otherwise every data line is
-    quarantined with the header problem.
+    A file with the right header and no data line is a valid empty feed: it yields nothing (blank lines
+    after the header are still quarantined one by one). An empty file (not even a header) and a file whose
+    header is wrong yield quarantined records only: line 1 stands for the file when it has no data line,
+    otherwise every data line is quarantined with the header problem.
     """
     expected = ",".join(header)
     if not data:
@@ -133,10 +134,10 @@ def read(data: bytes, header: tuple[str, ...]) -> Iterator[Record | Quarantined]
         if got != header:
             problem = f"wrong header: expected {expected!r}, got {head_text[:300]!r}"
     if not any(isinstance(i, Quarantined) or i.text.strip() for i in rest):
-        # No data line at all (blank lines do not count): line 1 carries the file's problem.
-        reason = problem or "header only: the file has no data rows"
-        code = "wrong_header" if problem else "header_only"
-        yield Quarantined(1, code, reason, head_text)
+        # No data line at all (blank lines do not count): a wrong header is quarantined on line 1 (it stands
+        # for the file); the right header alone is a valid empty feed.
+        if problem:
+            yield Quarantined(1, "wrong_header", problem, head_text)
         for line in rest:  # blank trailing lines are still lines read
             yield Quarantined(line.number, "blank_line", "blank line: expected a CSV record", line.text)
         return

@@ -1,7 +1,8 @@
-"""What a parser hands the loader: quarantined records and per-file outcomes."""
+"""What a parser hands the loader: quarantined records, per-file outcomes and what landed."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 
@@ -29,3 +30,30 @@ class FileOutcome:
     @property
     def rows_quarantined(self) -> int:
         return len(self.quarantined)
+
+
+@dataclass
+class LandedFile:
+    """One file version recorded in the manifest by this run."""
+
+    name: str
+    kind: str
+    file_id: int
+    version: int
+    outcome: FileOutcome
+
+
+def status_of(loaded: int, quarantined: int) -> str:
+    """The manifest status of a file with these counts."""
+    if not quarantined:
+        return "landed"
+    return "landed_with_quarantine" if loaded else "quarantined"
+
+
+def quarantine_summary(quarantined: list[Quarantined]) -> str | None:
+    """'N rows quarantined: code xK, …' (most frequent first), or None."""
+    if not quarantined:
+        return None
+    counts = Counter(q.reason_code for q in quarantined)
+    parts = ", ".join(f"{code} x{n}" for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"{len(quarantined)} row{'s' if len(quarantined) != 1 else ''} quarantined: {parts}"

@@ -364,8 +364,9 @@ def simulate(config: Config, *, force: bool = False, jobs: int = 1,
     stats["primary_billing_rows"] = sum(r.primary_rows for r in results)
     stats["currency_change"] = len(w.currency_changes)
     breaks = [row for r in results for row in r.breaks] + file_line_breaks(tagged)
-    breaks += _csv_breaks(inbox, files, [(r.feed_rows, r.feed_tagged) for r in results], w.currency_changes)
-    stats["header_only_files"] = sum(1 for row in breaks if row[1] == "quarantined_row" and row[-1] == "header_only")
+    breaks += _csv_breaks([(r.feed_rows, r.feed_tagged) for r in results], w.currency_changes)
+    # header-only CSV files (e.g. the control totals of a day without events) are valid empty feeds: no break
+    stats["header_only_files"] = sum(1 for name in files if name.endswith(".csv") and feeds.header_only(inbox / name))
     params = _params(config, w.catalogue, w.accounts, w.periods, w.period_ends, w.first_hour, w.last_hour, stats,
                      files, n_lines)
     params = write_truth(truth_dir, chunks, [d for r in results for d in r.discrepancies], breaks, dict(counts),
@@ -375,18 +376,13 @@ def simulate(config: Config, *, force: bool = False, jobs: int = 1,
                    stats["resources"], params)
 
 
-def _csv_breaks(inbox: Path, files: list[str], parts: list, changes: dict) -> list[list[str]]:
-    """The DATA_QUALITY breaks of CSV files: junk rows, header-only files (the platform quarantines
-    line 1 of a CSV file with no data row, e.g. a control file of a day without events) and
-    currency changes in the accounts snapshots."""
+def _csv_breaks(parts: list, changes: dict) -> list[list[str]]:
+    """The DATA_QUALITY breaks of CSV files: junk rows and currency changes in the accounts snapshots.
+    A header-only file (e.g. a control file of a day without events) is a valid empty feed: no break."""
     rows = []
     for name, line, kind, account_id in feeds.merged_line_numbers(parts):
         rows.append(break_row(DQ, "quarantined_row", _file_day(name), account_id, file_name=name, line_number=line,
                               detail=kind))
-    for name in files:
-        if name.endswith(".csv") and not name.startswith("catalog_") and feeds.header_only(inbox / name):
-            rows.append(break_row(DQ, "quarantined_row", _file_day(name), "", file_name=name, line_number=1,
-                                  detail="header_only"))
     for change in changes.values():
         rows.append(break_row(DQ, "currency_change", change.day, change.account_id, currency=change.kept,
                               file_name=change.file_name,

@@ -1,0 +1,86 @@
+"""Parses a CSV feed file into rows to load and quarantined records (pure CPU: runs ahead on the prefetch thread)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from iaas_billing.landing import parse_csv
+from iaas_billing.landing.feeds import CsvFeed
+from iaas_billing.landing.records import Quarantined
+
+Row = tuple[int, tuple, str]  # (line number, typed values, raw record)
+FILE_ID = "\x00"  # stands for the file_id in COPY text made ahead (a plain line holds no NUL)
+
+
+@dataclass
+class ParsedCsv:
+    """A CSV file parsed: a plain file's lines to COPY as they are, or else its typed rows (the other is None);
+    the quarantined records either way."""
+
+    plain: list[tuple[int, str]] | None
+    rows: list[Row] | None
+    quarantined: list[Quarantined]
+    copy_text: str | None = None  # the plain lines as COPY CSV text (made ahead), FILE_ID for file_id
+
+
+def plain_copy_text(lines: list[tuple[int, str]]) -> str:
+    """Plain lines (no quote, CR or NUL) as COPY CSV rows: file_id (FILE_ID), line number, the fields, the
+    line itself as raw_record."""
+    return "".join([f'{FILE_ID},{number},{line},"{line}"\n' for number, line in lines])
+
+
+def plain_copy_chunks(parsed: ParsedCsv, size: int = 10_000) -> Iterator[str]:
+    """The plain lines' COPY text: as made ahead, or made now size lines at a time (a big file)."""
+    if parsed.copy_text is not None:
+        yield parsed.copy_text
+        return
+    for start in range(0, len(parsed.plain), size):
+        yield plain_copy_text(parsed.plain[start:start + size])
+
+
+def parse_feed(feed: CsvFeed, data: bytes) -> tuple[list[Row], list[Quarantined]]:
+    """Valid rows (line, typed values, raw) and quarantined ones; a repeated key keeps its first row."""
+    clean = parse_csv.read_clean(data, feed.header)
+    typed = feed.parse_columns(clean[1]) if clean is not None else None
+    if typed is not None:
+        return list(zip(range(2, len(typed) + 2), typed, clean[0], strict=True)), []
+    valid: list[Row] = []
+    quarantined: list[Quarantined] = []
+    first_line: dict[tuple, int] = {}
+    for record in parse_csv.read(data, feed.header):
+        if isinstance(record, Quarantined):
+            quarantined.append(record)
+            continue
+        result = feed.parse(record.fields)
+        if type(result) is list:
+            quarantined.append(Quarantined(record.line_number, result[0].code,
+                                           "; ".join(p.message for p in result), record.raw))
+            continue
+        key = feed.key_of(result)
+        if key in first_line:
+            quarantined.append(Quarantined(record.line_number, "duplicate_key",
+                                           feed.duplicate_reason(key, first_line[key]), record.raw))
+            continue
+        first_line[key] = record.line_number
+        valid.append((record.line_number, result, record.raw))
+    return valid, quarantined
+
+
+def sort_plain(feed: CsvFeed, data: bytes) -> tuple[list[tuple[int, str]], list[Quarantined]] | None:
+    """For a copy_as_text feed: a plain file's (line number, line) to COPY as is and its quarantined lines;
+    None when the file is not plain (quotes, CR, bad bytes, wrong header …: parsed record by record)."""
+    if not feed.copy_as_text:
+        return None
+    lines = parse_csv.read_plain(data, feed.header)
+    return feed.sort_plain(lines) if lines is not None else None
+
+
+def parse_file(feed: CsvFeed, data: bytes, *, copy_text: bool = False) -> ParsedCsv:
+    """The file's plain lines when it is plain and its feed is copy_as_text (with their COPY text if copy_text),
+    else its typed rows."""
+    plain = sort_plain(feed, data)
+    if plain is not None:
+        return ParsedCsv(plain[0], None, plain[1], plain_copy_text(plain[0]) if copy_text else None)
+    rows, quarantined = parse_feed(feed, data)
+    return ParsedCsv(None, rows, quarantined)
