@@ -251,15 +251,14 @@ NOBODY = 65534
 
 
 @contextmanager
-def unprivileged(inbox_path, tmp_root):
+def unprivileged(inbox_path):
     """Root reads any file: as root, land with the effective uid of `nobody` so that mode 000 means unreadable."""
     if os.geteuid() != 0:
         yield
         return
-    # nobody must reach the inbox: pytest's directories are 0700 up to pytest-of-<user> (restored after)
-    opened = [d for d in [inbox_path, *inbox_path.parents] if d == tmp_root.parent or tmp_root.parent in d.parents]
-    modes = {d: d.stat().st_mode for d in opened}
-    for directory, mode in modes.items():
+    # nobody must reach the inbox: pytest's directories are 0700 (restored after)
+    closed = {d: d.stat().st_mode for d in [inbox_path, *inbox_path.parents] if d.stat().st_mode & 0o005 != 0o005}
+    for directory, mode in closed.items():
         directory.chmod(mode | 0o005)
     os.setegid(NOBODY)  # the group too: root's group owns those directories, and group bits would apply
     os.seteuid(NOBODY)
@@ -268,15 +267,15 @@ def unprivileged(inbox_path, tmp_root):
     finally:
         os.seteuid(0)
         os.setegid(0)
-        for directory, mode in modes.items():
+        for directory, mode in closed.items():
             directory.chmod(mode)
 
 
-def test_a_file_that_cannot_be_read_is_reported_and_retried(inbox, land, manifest, tmp_path_factory):
+def test_a_file_that_cannot_be_read_is_reported_and_retried(inbox, land, manifest):
     path = inbox.lines("orders_20261003T14.jsonl", event("e1"))
     assert land(datetime(2026, 10, 1, tzinfo=UTC)).files_landed == 0  # not delivered yet; the code is loaded
     path.chmod(0)
-    with unprivileged(inbox.path, tmp_path_factory.getbasetemp()):
+    with unprivileged(inbox.path):
         assert land().unreadable_files == ["orders_20261003T14.jsonl"]
     assert manifest() == {}
     path.chmod(0o644)
