@@ -57,19 +57,23 @@ anomalies as (
     select * from conflicts
 ),
 
--- keyed on the file's name, not its file_id: a killed landing burns sequence values, so file_id
--- differs between a rerun and an uninterrupted run while the name and line do not
+-- keyed on the file's name and version, not its file_id: a killed landing burns sequence values, so
+-- file_id differs between a rerun and an uninterrupted run while the name, version and line do not
+-- (the version: a redelivered extract has the name and lines of the first delivery)
 located as (
     select
         anomalies.*,
-        inbox_files.file_name
+        inbox_files.file_name,
+        inbox_files.file_version
     from anomalies
     left join inbox_files on anomalies.file_id = inbox_files.file_id
 ),
 
 final as (
     select
-        md5(concat_ws('|', event_id, anomaly_type, coalesce(file_name, file_id::text), line_number))::text as anomaly_id,
+        md5(concat_ws(
+            '|', event_id, anomaly_type, coalesce(file_name || ' v' || file_version, file_id::text), line_number
+        ))::text as anomaly_id,
         event_id::text as event_id,
         resource_id::text as resource_id,
         account_id::text as account_id,
