@@ -133,19 +133,17 @@ def read(data: bytes, header: tuple[str, ...]) -> Iterator[Record | Quarantined]
             got = None
         if got != header:
             problem = f"wrong header: expected {expected!r}, got {head_text[:300]!r}"
-    if not any(isinstance(i, Quarantined) or i.text.strip() for i in rest):
-        # No data line at all (blank lines do not count): a wrong header is quarantined on line 1 (it stands
-        # for the file); the right header alone is a valid empty feed.
-        if problem:
-            yield Quarantined(1, "wrong_header", problem, head_text)
-        for line in rest:  # blank trailing lines are still lines read
-            yield Quarantined(line.number, "blank_line", "blank line: expected a CSV record", line.text)
-        return
     if problem:
-        for item in rest:
-            if isinstance(item, Quarantined):
-                yield item
-            else:
-                yield Quarantined(item.number, "wrong_header", problem, item.text)
+        if not rest:  # nothing but the header: line 1 stands for the file
+            yield Quarantined(1, "wrong_header", problem, head_text)
+            return
+        for item in rest:  # every line read is quarantined under the file's problem, as in any wrong-header file
+            yield item if isinstance(item, Quarantined) else Quarantined(item.number, "wrong_header", problem,
+                                                                         item.text)
+        return
+    if not any(isinstance(i, Quarantined) or i.text.strip() for i in rest):
+        # the right header and no data line: a valid empty feed; blank trailing lines are still lines read
+        for line in rest:
+            yield Quarantined(line.number, "blank_line", "blank line: expected a CSV record", line.text)
         return
     yield from _records(rest, len(header))
