@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -81,3 +84,28 @@ def use_database(monkeypatch):
         return url
 
     return _use
+
+
+@contextmanager
+def private_work_dirs(prefix: str, *, gx: bool = False) -> Iterator[str]:
+    """dbt's target/ and logs/ (and with gx, the GX file context) of a test session's own, so that sessions
+    building the same project concurrently cannot clash; the environment is restored after."""
+    dirs = {"DBT_TARGET_PATH": "target", "DBT_LOG_PATH": "logs", **({"BILLING_GX_DIR": "gx"} if gx else {})}
+    saved = {k: os.environ.get(k) for k in dirs}
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        os.environ.update({k: os.path.join(tmp, sub) for k, sub in dirs.items()})
+        try:
+            yield tmp
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_dbt_dirs():
+    """Every test session (each xdist worker) builds dbt into target/ and logs/ of its own."""
+    with private_work_dirs("iaas-dbt-") as tmp:
+        yield tmp

@@ -12,7 +12,7 @@ from sqlalchemy.engine import URL
 
 from iaas_billing import db
 from iaas_billing.errors import BillingError
-from iaas_billing.settings import DBT_PROJECT_DIR
+from iaas_billing.settings import DBT_PROJECT_DIR, DBT_RUN_DIR
 
 
 @dataclass
@@ -54,7 +54,9 @@ def run_dbt(args: list[str], *, url: URL | None = None, as_of: datetime | None =
                "--quiet", "--no-use-colors"]
     if as_of is not None or vars:
         command += ["--vars", dbt_vars(as_of, **(vars or {}))]
-    with _env(db.dbt_env(url)):
+    work_dirs = {"DBT_TARGET_PATH": os.environ.get("DBT_TARGET_PATH") or str(DBT_RUN_DIR / "target"),
+                 "DBT_LOG_PATH": os.environ.get("DBT_LOG_PATH") or str(DBT_RUN_DIR / "logs")}
+    with _env({**db.dbt_env(url), **work_dirs}):
         res = dbtRunner().invoke(command)
     counts: dict[str, int] = {}
     failures: list[str] = []

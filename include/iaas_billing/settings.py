@@ -8,7 +8,10 @@ from pathlib import Path
 PROJECT_ROOT = Path(os.environ.get("IAAS_BILLING_HOME", Path(__file__).resolve().parents[2]))
 LOCAL_DIR = PROJECT_ROOT / ".local"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
-DBT_MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+DBT_MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"  # written by `make` (dbt parse); Cosmos renders from it
+# Where the pipeline's dbt runs write target/ and logs/: not dbt_project/target, whose manifest a
+# dag-processor may be parsing while a run rewrites it (DBT_TARGET_PATH / DBT_LOG_PATH override).
+DBT_RUN_DIR = LOCAL_DIR / "dbt"
 DEFAULT_INBOX = LOCAL_DIR / "inbox"
 GX_DIR = LOCAL_DIR / "gx"
 

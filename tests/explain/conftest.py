@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from fractions import Fraction
 
 import pytest
 
 from iaas_billing import db
+from tests.conftest import private_work_dirs
 
 # The rating and billing models (lineage and explain views included) and the accounts mart explain reads;
 # tests of other teams' models are left out (cautious), so their work in progress cannot fail these tests.
@@ -26,18 +25,8 @@ EXPLAIN_SELECTION = [
 @pytest.fixture(scope="session", autouse=True)
 def private_dbt_target():
     """dbt's target/ and logs/, and the GX file context, of this session's own (concurrent runs cannot clash)."""
-    names = ("DBT_TARGET_PATH", "DBT_LOG_PATH", "BILLING_GX_DIR")
-    saved = {k: os.environ.get(k) for k in names}
-    with tempfile.TemporaryDirectory(prefix="explain-dbt-") as tmp:
-        os.environ["DBT_TARGET_PATH"] = os.path.join(tmp, "target")
-        os.environ["DBT_LOG_PATH"] = os.path.join(tmp, "logs")
-        os.environ["BILLING_GX_DIR"] = os.path.join(tmp, "gx")
+    with private_work_dirs("explain-dbt-", gx=True) as tmp:
         yield tmp
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
 
 
 def build(url, as_of):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import uuid
 
 import psycopg
@@ -32,22 +30,6 @@ def build_finance(url) -> dbt_runner.DbtResult:
     """dbt build (models, data tests and unit tests) of the finance models and what they need."""
     return dbt_runner.run_dbt(["build", "--select", *FINANCE_SELECTION, "--exclude", *HAND_MADE,
                                "--indirect-selection", "cautious"], url=url)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def private_dbt_target():
-    """dbt's target/ and logs/ of this session's own: other sessions build the same project concurrently."""
-    names = ("DBT_TARGET_PATH", "DBT_LOG_PATH")
-    saved = {k: os.environ.get(k) for k in names}
-    with tempfile.TemporaryDirectory(prefix="finance-dbt-") as tmp:
-        os.environ["DBT_TARGET_PATH"] = os.path.join(tmp, "target")
-        os.environ["DBT_LOG_PATH"] = os.path.join(tmp, "logs")
-        yield tmp
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,6 @@ The timeline (tests/pricing/world.py), shared by the module's tests because each
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import psycopg
 import pytest
 
@@ -28,21 +25,6 @@ PRICING_SELECTION = [
     "+int_invoice_lines_numbered", "+int_invoices_numbered", "+int_invoice_line_sources_live",
     "--indirect-selection", "cautious",
 ]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def private_dbt_target():
-    """dbt's target/ and logs/ of this session's own, so concurrent dbt runs in the repo cannot clash."""
-    saved = {k: os.environ.get(k) for k in ("DBT_TARGET_PATH", "DBT_LOG_PATH")}
-    with tempfile.TemporaryDirectory(prefix="pricing-dbt-") as tmp:
-        os.environ["DBT_TARGET_PATH"] = os.path.join(tmp, "target")
-        os.environ["DBT_LOG_PATH"] = os.path.join(tmp, "logs")
-        yield tmp
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
 
 
 def build(url, as_of, *extra: str) -> dbt_runner.DbtResult:
