@@ -171,7 +171,7 @@ def close_due_periods(as_of: datetime, url: URL | None = None, *, grace: timedel
     url = url or db.database_url()
     grace = timedelta(hours=settings.GRACE_HOURS) if grace is None else grace
     closed: list[PeriodClose] = []
-    with db.connect(url, autocommit=True) as conn:
+    with db.connect(url, autocommit=True, phase="bill-run") as conn:
         conn.execute("select pg_advisory_lock(%s)", (BILL_RUN_LOCK,))
         try:
             periods = _periods(conn)

@@ -19,13 +19,17 @@ HOW_TO_GET_ONE = (
 )
 
 
-def _libpq_kwargs(url: URL) -> dict:
+APPLICATION_NAME = "iaas-billing"
+
+
+def _libpq_kwargs(url: URL, application_name: str = APPLICATION_NAME) -> dict:
     kwargs = {
         "host": url.host or "127.0.0.1",
         "port": url.port or 5432,
         "user": url.username or "postgres",
         "dbname": url.database or "postgres",
         "connect_timeout": 5,
+        "application_name": application_name,
     }
     if url.password:
         kwargs["password"] = url.password
@@ -130,12 +134,17 @@ def _first_line(exc: BaseException) -> str:
 
 
 @contextmanager
-def connect(url: URL | None = None, *, autocommit: bool = False):
-    """A psycopg 3 connection to the warehouse; connection failures become one-line BillingErrors."""
+def connect(url: URL | None = None, *, autocommit: bool = False, phase: str | None = None):
+    """A psycopg 3 connection to the warehouse; connection failures become one-line BillingErrors.
+
+    Its application_name is `iaas-billing` (`iaas-billing <phase>` for a pipeline phase), so an operator
+    sees in pg_stat_activity which phase of a run each session belongs to.
+    """
     import psycopg
     url = url or database_url()
+    name = f"{APPLICATION_NAME} {phase}" if phase else APPLICATION_NAME
     try:
-        conn = psycopg.connect(**_libpq_kwargs(url), autocommit=autocommit)
+        conn = psycopg.connect(**_libpq_kwargs(url, name), autocommit=autocommit)
     except psycopg.OperationalError as exc:
         raise BillingError(f"cannot connect to Postgres at {where(url)}: {_first_line(exc)}") from exc
     try:

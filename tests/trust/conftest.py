@@ -96,7 +96,11 @@ def run_to_end(inbox: Path, url, *, loader_url=None, timeout: float = 600) -> su
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-# What a run's connections last said, by phase (pg_stat_activity.query keeps an idle session's last statement).
+# Each phase's sessions carry its application_name (db.connect(phase=...)), whatever they run or last ran;
+# dbt's (and GX's) are told by what their connections last said (pg_stat_activity.query keeps an idle
+# session's last statement).
+PHASE_APPLICATION_NAMES = {"landing": "iaas-billing landing", "bill_run": "iaas-billing bill-run",
+                           "reconciliation": "iaas-billing reconciliation"}
 PHASE_MARKERS = {
     "landing": ("raw.inbox_files", "landing_order_events", "raw.close_inbox_file"),
     "dbt": ('"app": "dbt"',),
@@ -106,11 +110,13 @@ PHASE_MARKERS = {
 
 
 def phase_seen(url, phase: str) -> tuple[int, str] | None:
-    """(pid, query) of a session of the run's database whose last statement belongs to the phase."""
-    rows = sql(url, "select pid, query from pg_stat_activity where datname = %s and pid <> pg_backend_pid()",
-               (url.database,))
-    for pid, query in rows:
+    """(pid, query) of a session of the run's database that belongs to the phase."""
+    rows = sql(url, "select pid, application_name, query from pg_stat_activity"
+                    " where datname = %s and pid <> pg_backend_pid()", (url.database,))
+    for pid, application_name, query in rows:
         query = query or ""
+        if application_name == PHASE_APPLICATION_NAMES.get(phase):
+            return pid, query
         if phase != "dbt" and '"app": "dbt"' in query:
             continue  # dbt's statements name raw, billing and audit tables too
         if any(marker in query for marker in PHASE_MARKERS[phase]):

@@ -20,7 +20,6 @@ from .conftest import (
     exactly_once,
     ledger_counts,
     marts_checksums,
-    phase_seen,
     run_to_end,
     sigkill,
     sql,
@@ -59,8 +58,8 @@ def test_killed_anywhere_then_rerun_gives_the_same_marts(databases, simulated_in
     # 2. The server kills the landing backend (as a restart would): one clear line, then a rerun goes on.
     proc = start_run(simulated_inbox, url_b)
     assert _wait_files(proc, url_b, landed + 40), "landing did not resume"
-    seen = phase_seen(url_b, "landing")
-    assert seen, "no landing session in pg_stat_activity"
+    seen = wait_for_phase(proc, url_b, "landing", timeout=60)
+    assert seen, "no landing session (application_name 'iaas-billing landing') in pg_stat_activity"
     sql(url_b, "select pg_terminate_backend(%s)", (seen[0],))
     out, err = proc.communicate(timeout=300)
     if proc.returncode == 0:  # the file was the last one: nothing to prove here, say so

@@ -89,7 +89,7 @@ def land_inbox(inbox: Path, as_of: datetime | None = None, url: URL | None = Non
                 record(guarded([extract.file.name], lambda e=extract: batch.land_orders(conn, [e], as_of)), 1)
         extracts.clear()
 
-    with db.connect(url, autocommit=True) as conn:  # each transaction is explicit (land.py, batch.py)
+    with db.connect(url, autocommit=True, phase="landing") as conn:  # each transaction is explicit (land.py, batch.py)
         copy_load.prepare_session(conn)
         known = manifest.latest_hashes(conn)
         pending: list[batch.Extract] = []

@@ -113,7 +113,7 @@ def run_checks(as_of: datetime, url: URL | None = None, *, levels: tuple[str, ..
 
     if rebuild_models:
         dbt_runner.run_dbt(["build", "--select", INTERMEDIATE_SELECTOR], url=url, as_of=as_of)
-    with db.connect(url, autocommit=True) as conn:
+    with db.connect(url, autocommit=True, phase="reconciliation") as conn:
         present = {name for (name,) in conn.execute(
             "select table_name from information_schema.tables where table_schema = %s", (defs.MODEL_SCHEMA,))}
         with conn.transaction():
@@ -127,7 +127,7 @@ def run_checks(as_of: datetime, url: URL | None = None, *, levels: tuple[str, ..
     results = gx.run_checkpoints(runnable, url) if runnable else []
     summary.docs = gx.docs_index()
     evaluated = [r.check for r in results if r.evaluated]
-    with db.connect(url, autocommit=True) as conn:
+    with db.connect(url, autocommit=True, phase="reconciliation") as conn:
         with conn.transaction():
             merged = register.merge(conn, summary.run_id, as_of, evaluated)
             for r in results:
