@@ -76,11 +76,14 @@ def land_orders(conn: psycopg.Connection, extracts: list[Extract], as_of: dateti
                 raise copy_load.CountMismatch(f"{sum(s.events for s in staged)} events staged but the server "
                                               f"took {sent}")
         files = [(e.file.name, opened[e.file.name][0]) for e in todo]
-        counts = copy_load.land_staged_orders(conn, files, _late(staged)) if any(s.events for s in staged) else {}
+        quarantines = [(file_id, name, s.quarantined) for (name, file_id), s in zip(files, staged, strict=True)]
+        if any(s.events for s in staged):  # the dedup statement inserts the quarantined rows too
+            counts = copy_load.land_staged_orders(conn, files, _late(staged), quarantines)
+        else:
+            counts = {}
+            copy_load.copy_quarantines(conn, quarantines)
         outcomes = [_outcome(s, counts.get(file_id, (0, 0, 0)), not e.data)
                     for e, s, (_, file_id) in zip(todo, staged, files, strict=True)]
-        copy_load.copy_quarantines(conn, [(file_id, name, o.quarantined)
-                                          for (name, file_id), o in zip(files, outcomes, strict=True)])
         manifest.close_many_and_commit(conn, [(file_id, o) for (_, file_id), o in zip(files, outcomes, strict=True)])
     except BaseException:
         if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:

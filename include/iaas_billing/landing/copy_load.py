@@ -30,11 +30,16 @@ create temp table if not exists landing_order_events (
 """
 
 # One statement lands the staged events of a batch of extracts (files: name and file_id, in processing order).
-# Each event_id's first line in the batch is inserted unless an earlier batch landed it (ON CONFLICT): its first
-# line in its file (first_in_file), unless an earlier file of the batch has it too (late: those (file, event_id),
-# worked out by the caller). Every other line is a repeat of the landing that stands: the one just inserted, or
-# else the earlier one, looked up by primary key only for those lines (the scalar subquery sees the table as
-# it was before this statement). A repeat whose content hash differs is a conflict. Counts come back per file.
+# Each event_id's first line in the batch is inserted unless an earlier batch landed it (NOT EXISTS, a primary key
+# probe): its first line in its file (first_in_file), unless an earlier file of the batch has it too (late: those
+# (file, event_id), worked out by the caller). Every other line is a repeat of the landing that stands: the one just
+# inserted, or else the earlier one, looked up by primary key only for those lines (the scalar subquery sees the
+# table as it was before this statement). A repeat whose content hash differs is a conflict. Counts come back per
+# file. A plain INSERT, not ON CONFLICT DO NOTHING: a speculative insertion writes a second WAL record per row
+# (its confirmation) and cost ~8 % more server CPU for the statement (docs/landing.md, Speed). The landing lock
+# (manifest.LANDING_LOCK, held by every landing transaction) means nobody else inserts an event_id between the
+# probe and the insert; if anything ever did, the primary key would fail the batch (then retried file by file,
+# failing with the error): never a silent double.
 LAND_STAGED = """
 with files as (
     select file_name, file_id
@@ -50,6 +55,7 @@ firsts as (
     left join unnest(%(late_names)s::text[], %(late_ids)s::text[]) as late (file_name, event_id)
         on late.file_name = staged.file_name and late.event_id = staged.event_id
     where staged.first_in_file and late.event_id is null
+      and not exists (select from raw.order_events as earlier where earlier.event_id = staged.event_id)
 ),
 
 inserted as (
@@ -58,7 +64,6 @@ inserted as (
     select file_id, line_number, event_id, event_time, seq, account_id, resource_id,
            resource_type, region, event_type, components, content_hash, raw_record
     from firsts
-    on conflict (event_id) do nothing
     returning file_id, line_number, event_id, content_hash
 ),
 
@@ -75,14 +80,23 @@ repeats as (
     left join inserted on inserted.event_id = staged.event_id
     where (inserted.file_id, inserted.line_number) is distinct from (files.file_id, staged.line_number)
     returning file_id, is_conflict
+),
+
+quarantined as (
+    insert into raw.quarantined_rows (file_id, file_name, line_number, reason_code, reason, raw_record)
+    select * from unnest(%(q_file_ids)s::bigint[], %(q_names)s::text[], %(q_lines)s::integer[],
+                         %(q_codes)s::text[], %(q_reasons)s::text[], %(q_raws)s::text[])
+    returning file_id
 )
 
-select file_id, count(*) filter (where not is_repeat), count(*) filter (where is_repeat),
-       count(*) filter (where is_conflict)
+select file_id, count(*) filter (where kind = 'first'), count(*) filter (where kind = 'repeat'),
+       count(*) filter (where is_conflict), count(*) filter (where kind = 'quarantined')
 from (
-    select file_id, false as is_repeat, false as is_conflict from inserted
+    select file_id, 'first' as kind, false as is_conflict from inserted
     union all
-    select file_id, true, is_conflict from repeats
+    select file_id, 'repeat', is_conflict from repeats
+    union all
+    select file_id, 'quarantined', false from quarantined
 ) as landed
 group by file_id
 """
@@ -112,11 +126,14 @@ def copy_rows(conn: psycopg.Connection, table: str, columns: Iterable[str], rows
 
 
 def copy_csv_text(conn: psycopg.Connection, table: str, columns: Iterable[str], file_id: int,
-                  chunks: Iterable[str], placeholder: str) -> int:
-    """COPY CSV text (csv_rows.plain_copy_text: file_id, line number, the fields, raw_record, one checked plain
-    line each), with placeholder replaced by file_id; the server parses the fields."""
-    statement = sql.SQL("copy {} (file_id, line_number, {}, raw_record) from stdin (format csv)").format(
-        sql.Identifier("raw", table), sql.SQL(", ").join(map(sql.Identifier, columns)))
+                  chunks: Iterable[str], placeholder: str, copy_format: str = "csv") -> int:
+    """COPY the rows of a plain CSV file (csv_rows.plain_copy_text, or plain_copy_tsv when copy_format is "text":
+    file_id, line number, the fields, raw_record, one checked plain line each), with placeholder replaced by
+    file_id; the server parses the fields."""
+    if copy_format not in ("csv", "text"):
+        raise ValueError(f"unknown COPY format {copy_format!r}")
+    statement = sql.SQL("copy {} (file_id, line_number, {}, raw_record) from stdin (format {})").format(
+        sql.Identifier("raw", table), sql.SQL(", ").join(map(sql.Identifier, columns)), sql.SQL(copy_format))
     with conn.cursor() as cur:
         with cur.copy(statement) as copy:
             for chunk in chunks:
@@ -151,15 +168,30 @@ def stage_orders(conn: psycopg.Connection, chunks: Iterable[bytes]) -> int:
         return cur.rowcount
 
 
-def land_staged_orders(conn: psycopg.Connection, files: list[tuple[str, int]],
-                       late: list[tuple[str, str]]) -> dict[int, tuple[int, int, int]]:
+def land_staged_orders(conn: psycopg.Connection, files: list[tuple[str, int]], late: list[tuple[str, str]],
+                       quarantines: list[tuple[int, str, list[Quarantined]]] = ()) -> dict[int, tuple[int, int, int]]:
     """file_id -> (first landings, repeats, conflicting repeats) of the staged events of files (name, file_id)
     in processing order, in one set-based statement; late: (file name, event_id) of the first lines in their
-    file of events an earlier file of the batch has. A file without staged events is absent."""
+    file of events an earlier file of the batch has. A file without staged events is absent (or all zeros).
+
+    The same statement inserts the files' quarantined rows (quarantines: file_id, file_name, rows; what
+    copy_quarantines would COPY, without the two round trips of a COPY) and checks that it took them all.
+    """
+    rows = [(file_id, name, q) for file_id, name, quarantined in quarantines for q in quarantined]
     with conn.cursor() as cur:
-        cur.execute(LAND_STAGED, {"names": [name for name, _ in files], "file_ids": [fid for _, fid in files],
-                                  "late_names": [name for name, _ in late], "late_ids": [eid for _, eid in late]})
-        return {row[0]: tuple(row[1:]) for row in cur.fetchall()}
+        cur.execute(LAND_STAGED, {
+            "names": [name for name, _ in files], "file_ids": [fid for _, fid in files],
+            "late_names": [name for name, _ in late], "late_ids": [eid for _, eid in late],
+            "q_file_ids": [r[0] for r in rows], "q_names": [r[1] for r in rows],
+            "q_lines": [r[2].line_number for r in rows], "q_codes": [r[2].reason_code for r in rows],
+            "q_reasons": [r[2].reason for r in rows], "q_raws": [r[2].raw_record for r in rows]})
+        result = cur.fetchall()
+    took = {row[0]: row[4] for row in result}
+    for file_id, name, quarantined in quarantines:
+        if took.get(file_id, 0) != len(quarantined):
+            raise CountMismatch(f"{name}: {len(quarantined)} quarantined rows sent but the server took "
+                                f"{took.get(file_id, 0)}")
+    return {row[0]: tuple(row[1:4]) for row in result}
 
 
 def supersede(conn: psycopg.Connection, table: str, file_name: str, file_id: int) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -22,7 +22,35 @@ from iaas_billing.landing.values import (
 )
 
 Parser = Callable[[str, str], object]
-_NO_ROW = {width: (None,) * width for width in range(1, 16)}  # stands for a line with a wrong field count
+_MISSING = "\x00"  # a field of a line with a wrong field count (a plain line holds no NUL)
+_NO_ROW = {width: (_MISSING,) * width for width in range(1, 16)}  # stands for a line with a wrong field count
+
+
+class NumberedLines(Sequence):
+    """(line number, line) pairs kept as two flat lists: iterating zips them (no tuple kept per line)."""
+
+    __slots__ = ("numbers", "lines")
+
+    def __init__(self, numbers: Sequence[int], lines: list[str]) -> None:
+        self.numbers = numbers
+        self.lines = lines
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        return zip(self.numbers, self.lines, strict=True)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return NumberedLines(self.numbers[index], self.lines[index])
+        return self.numbers[index], self.lines[index]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"NumberedLines({list(self)!r})"
 
 
 def text(value: str, field: str) -> str:
@@ -104,11 +132,16 @@ class CsvFeed:
             return None
         return typed
 
-    def sort_plain(self, lines: list[str]) -> tuple[list[tuple[int, str]], list[Quarantined]]:
+    def sort_plain(self, lines: list[str]) -> tuple[NumberedLines, list[Quarantined]]:
         """The lines of a plain file (parse_csv.read_plain) as (line number, line) to COPY as they are, and
         the quarantined ones with the same reasons record-by-record parsing gives. Each distinct text of a
         column is checked once, and the lines holding a bad one are found column by column; only those lines
         are parsed one by one (and every line only when a key repeats).
+
+        No Python object that the garbage collector tracks is made per line (a tuple per line made the
+        collector's young-generation passes ~40 % of the time of a 34 k-line file): the key of a line is its
+        key fields joined by commas (a plain field holds no comma, so the text stands for the tuple), and the
+        good lines come back as NumberedLines (two flat lists).
         """
         width = len(self.header)
         bad: set[int] = set()  # indexes into lines
@@ -122,7 +155,7 @@ class CsvFeed:
         for parser, field, values in zip(self.parsers, self.header, columns, strict=True):
             invalid: set[str] = set()
             for value in set(values):
-                if value is None:
+                if value is _MISSING:
                     continue
                 try:
                     parser(value, field)
@@ -130,29 +163,31 @@ class CsvFeed:
                     invalid.add(value)
             if invalid:
                 bad.update(i for i, value in enumerate(values) if value in invalid)
-        keys = list(zip(*(columns[i] for i in self.key_positions), strict=True))
+        keys = list(map(",".join, zip(*(columns[i] for i in self.key_positions), strict=True)))
         if not bad and len(set(keys)) == len(keys):  # the common case: no loop over the lines
-            return list(zip(range(2, len(lines) + 2), lines, strict=True)), []
-        good: list[tuple[int, str]] = []
+            return NumberedLines(range(2, len(lines) + 2), lines), []
         quarantined: list[Quarantined] = []
         if len({keys[i] for i in range(len(keys)) if i not in bad}) == len(lines) - len(bad):
             # no repeated key among the good lines: they are everything but the bad ones
-            good = [(i + 2, line) for i, line in enumerate(lines) if i not in bad]
+            kept = [i for i in range(len(lines)) if i not in bad]
             quarantined = [self._careful(i + 2, lines[i], lines[i].split(",")) for i in sorted(bad)]
-            return good, quarantined
-        first_line: dict[tuple, int] = {}
+            return NumberedLines([i + 2 for i in kept], [lines[i] for i in kept]), quarantined
+        numbers: list[int] = []
+        good: list[str] = []
+        first_line: dict[str, int] = {}
         for i, line in enumerate(lines):
             if i in bad:
                 quarantined.append(self._careful(i + 2, line, line.split(",")))
                 continue
             key = keys[i]
             if key in first_line:
-                quarantined.append(Quarantined(i + 2, "duplicate_key", self.duplicate_reason(key, first_line[key]),
-                                               line))
+                quarantined.append(Quarantined(i + 2, "duplicate_key",
+                                               self.duplicate_reason(tuple(key.split(",")), first_line[key]), line))
                 continue
             first_line[key] = i + 2
-            good.append((i + 2, line))
-        return good, quarantined
+            numbers.append(i + 2)
+            good.append(line)
+        return NumberedLines(numbers, good), quarantined
 
     def _careful(self, number: int, line: str, row: list[str]) -> Quarantined:
         if not line.strip():

@@ -24,13 +24,13 @@ def _supersede(conn: psycopg.Connection, feed: CsvFeed, f: InboxFile, file_id: i
 
 def _land_csv(conn: psycopg.Connection, feed: CsvFeed, f: InboxFile, file_id: int, data: bytes,
               parsed: csv_rows.ParsedCsv | None = None) -> FileOutcome:
-    parsed = parsed if parsed is not None else csv_rows.parse_file(feed, data)
+    parsed = parsed if parsed is not None else csv_rows.parse_file(feed, data, text_format=True)
     quarantined = parsed.quarantined
     if parsed.plain is not None:  # the fast way for a plain file: each distinct text checked, lines COPYed as is
         good = parsed.plain
         note = _supersede(conn, feed, f, file_id)
         loaded = copy_load.copy_csv_text(conn, feed.table, feed.columns, file_id, csv_rows.plain_copy_chunks(parsed),
-                                         csv_rows.FILE_ID) if good else 0
+                                         csv_rows.FILE_ID, parsed.copy_format) if good else 0
         if loaded != len(good):
             raise copy_load.CountMismatch(f"{len(good)} rows sent but the server took {loaded}")
         notes = [n for n in (_summary(quarantined), note) if n]

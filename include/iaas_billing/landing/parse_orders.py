@@ -132,12 +132,15 @@ def _fast(text: str) -> tuple | None:
         ev = _decode_typed(text)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
-    if not (_clean(ev.event_id) and _clean(ev.account_id) and _clean(ev.resource_id)):
+    # A line that is ASCII without a backslash decodes to ASCII strings without NUL (no JSON escape, and a raw
+    # control character is not valid JSON): then _clean is just "non-empty" (bool, in C: ~8 % of the parse).
+    clean = bool if text.isascii() and "\\" not in text else _clean
+    if not (clean(ev.event_id) and clean(ev.account_id) and clean(ev.resource_id)):
         return None
     if ev.event_type not in vocab.EVENT_TYPES or not -vocab.INT64_MAX <= ev.seq <= vocab.INT64_MAX:
         return None
-    if (ev.resource_type is not None and not _clean(ev.resource_type)) \
-            or (ev.region is not None and not _clean(ev.region)):
+    if (ev.resource_type is not None and not clean(ev.resource_type)) \
+            or (ev.region is not None and not clean(ev.region)):
         return None
     instant = canonical_instant(ev.event_time)
     if instant is None:
@@ -149,7 +152,7 @@ def _fast(text: str) -> tuple | None:
         pairs = []
         for c in ev.components:
             q = c.quantity
-            if type(q) is not int or not 0 < q < 1 << 60 or not _clean(c.sku):
+            if type(q) is not int or not 0 < q < 1 << 60 or not clean(c.sku):
                 return None
             pairs.append((c.sku, str(q)))
         if len({s for s, _ in pairs}) != len(pairs):

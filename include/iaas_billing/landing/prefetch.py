@@ -41,7 +41,7 @@ def prepare(f: InboxFile, known: dict[str, str]) -> Prepared:
         if f.kind == "orders":
             parsed = staging.stage(f.name, data)
         elif f.kind in FEEDS:
-            parsed = csv_rows.parse_file(FEEDS[f.kind], data, copy_text=True)
+            parsed = csv_rows.parse_file(FEEDS[f.kind], data, copy_text=True, text_format=True)
     return Prepared(f, data, sha256, None, parsed)
 
 
