@@ -3,7 +3,7 @@
 
 Builds the dbt project (staging → intermediate → marts) each time the ingest DAG publishes the
 `billing_raw_landed` Asset, one Airflow task per dbt node (Cosmos, rendered from the dbt manifest,
-never `dbt ls` at parse time), then validates the published marts with a Great Expectations
+never `dbt ls` at parse time) and one task for the data tests (not the unit tests), then validates the published marts with a Great Expectations
 checkpoint and publishes `billing_marts_built`.
 
 The dbt var `as_of` (the run's clock: open resource spans are rated up to it) is the run's
@@ -41,8 +41,10 @@ def transform_billing():
         profile_config=ProfileConfig(profile_name="iaas_billing", target_name="default",
                                      profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml"),
         execution_config=ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER),
+        # unit tests test the SQL, not the data: the test suite runs them, the hourly build does not
+        # (as iaas-billing run's selector, dbt_project/selectors.yml)
         render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_ALL,
-                                   emit_datasets=False),
+                                   exclude=["resource_type:unit_test"], emit_datasets=False),
         operator_args={"install_deps": False, "vars": {"as_of": "{{ dag_run.run_after }}"}},
     )
 
