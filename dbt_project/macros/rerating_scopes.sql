@@ -24,23 +24,43 @@
     group by account_id
 {%- endmacro %}
 
-{#- Pre-hook of an incremental model keyed by resource_id and usage_date. -#}
+{#-
+    The earliest day this build re-rates (a scalar subquery). The deletes below also bound usage_date by it as
+    a range, `usage_date between <floor> and 'infinity'`: always true for the rows the scopes delete, it lets
+    the planner serve the delete from the usage_date index (a range with a run-time bound is estimated
+    narrow) instead of scanning the whole month's rows every hour (docs/benchmarks.md, Hourly cost).
+-#}
+{% macro rerating_floor() -%}
+    (
+        select min(floor_scopes.rerate_from_date)
+        from {{ ref('int_rerating_scopes_detected') }} as floor_scopes
+        where floor_scopes.run_number = (select max(latest.run_number) from {{ ref('int_rerating_scopes_detected') }} as latest)
+    )
+{%- endmacro %}
+
+{#- Pre-hook of an incremental model keyed by resource_id and usage_date (int_usage_spans_priced). -#}
 {% macro delete_rerated_resource_days() -%}
     {%- if is_incremental() -%}
     delete from {{ this }} as target
     using ({{ current_rerating_scopes_by_resource() }}) as scopes
-    where target.resource_id = scopes.resource_id and target.usage_date >= scopes.rerate_from_date
+    where
+        target.resource_id = scopes.resource_id
+        and target.usage_date >= scopes.rerate_from_date
+        and target.usage_date between {{ rerating_floor() }} and 'infinity'
     {%- else -%}
     select 1
     {%- endif -%}
 {%- endmacro %}
 
-{#- Pre-hook of an incremental model keyed by account_id and usage_date. -#}
+{#- Pre-hook of an incremental model keyed by account_id and usage_date (int_usage_rated_daily). -#}
 {% macro delete_rerated_account_days() -%}
     {%- if is_incremental() -%}
     delete from {{ this }} as target
     using ({{ current_rerating_scopes_by_account() }}) as scopes
-    where target.account_id = scopes.account_id and target.usage_date >= scopes.rerate_from_date
+    where
+        target.account_id = scopes.account_id
+        and target.usage_date >= scopes.rerate_from_date
+        and target.usage_date between {{ rerating_floor() }} and 'infinity'
     {%- else -%}
     select 1
     {%- endif -%}

@@ -22,7 +22,8 @@ def run_pipeline(inbox, as_of, url):
     """`pipeline.run` step by step: land, build, close due periods, reconcile.
 
     The project-wide build is `dbt build --resource-type seed --resource-type model`: the other
-    models' own data and unit tests are their suites' business (they run in `pipeline.run`); the
+    models' own data tests are their suites' business (`pipeline.run` runs them; the unit tests run in the
+    rating, pricing and explain suites); the
     reconciliation models are built with their tests by `recon.run_checks` itself.
     """
     from iaas_billing import billrun, dbt_runner, landing, recon

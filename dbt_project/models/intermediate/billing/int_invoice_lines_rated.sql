@@ -1,8 +1,13 @@
+{{ config(materialized='table', pre_hook="{{ speed_settings() }}", post_hook="{{ analyze_this() }}") }}
+
 -- Draft invoice lines of every period from current knowledge (billing-rules §5): one row per
 -- (tenant, account, period, sku, charge_type, rate_kind, unit_price). The exact amount is the sum of
 -- the line's numerators divided once by the sku's denominator for that month; the amount is that
 -- rounded once, half away from zero, to the currency's minor units. Quantity: unit-hours,
 -- unit-months or units, to 6 decimals. A line whose exact amount is zero is not written.
+-- A table, rebuilt by every build right after int_usage_rated_daily (it reads nothing else that changes, not
+-- the ledger): the lines due, the adjustments, the invoices, their tests and the bill run read it many times
+-- per build, and each read of a view would sum the whole month's daily rows again.
 
 with usage_days as (
     select * from {{ ref('int_usage_rated_daily') }}

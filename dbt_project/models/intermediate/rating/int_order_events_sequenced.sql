@@ -1,4 +1,9 @@
-{{ config(materialized='table', indexes=[{'columns': ['resource_id']}]) }}
+{{ config(
+    materialized='table',
+    indexes=[{'columns': ['resource_id']}],
+    pre_hook="{{ speed_settings() }}",
+    post_hook="{{ analyze_this() }}",
+) }}
 
 -- The lifecycle state machine of billing-rules §3, set-based: every event of a known account, in
 -- (event_at, event_seq) order per resource, with the state before and after it, whether it was

@@ -3,7 +3,8 @@
     incremental_strategy='append',
     on_schema_change='fail',
     indexes=[{'columns': ['run_number']}, {'columns': ['resource_id']}],
-    pre_hook="{{ prune_acknowledged_rerating_scopes() }}",
+    pre_hook=["{{ speed_settings() }}", "{{ prune_acknowledged_rerating_scopes() }}"],
+    post_hook="{{ analyze_this() }}",
 ) }}
 
 -- What this build must re-rate, per resource: the first UTC day whose charges may have changed

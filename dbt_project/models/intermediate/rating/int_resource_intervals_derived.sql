@@ -1,4 +1,9 @@
-{{ config(materialized='table', indexes=[{'columns': ['resource_id']}]) }}
+{{ config(
+    materialized='table',
+    indexes=[{'columns': ['resource_id']}],
+    pre_hook="{{ speed_settings() }}",
+    post_hook="{{ analyze_this() }}",
+) }}
 
 -- Every span of constant state and component set per resource: from each applied event to the
 -- next applied event (null = still open). Spans of zero length (two events at the same instant)

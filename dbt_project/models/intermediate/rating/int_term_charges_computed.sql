@@ -1,4 +1,9 @@
-{{ config(materialized='table', indexes=[{'columns': ['account_id', 'usage_date']}]) }}
+{{ config(
+    materialized='table',
+    indexes=[{'columns': ['account_id', 'usage_date']}],
+    pre_hook="{{ speed_settings() }}",
+    post_hook="{{ analyze_this() }}",
+) }}
 
 -- Point-in-time charges (billing-rules §4), per tenant, from the resource's component-set changes
 -- (every applied CREATE and MODIFY, and DECOMMISSION, which leaves no component):
@@ -125,28 +130,40 @@ terms as (
         < coalesce(decommissions.decommissioned_ts, 'infinity')
 ),
 
--- Annual: the quantity in force at each term start (the last change at or before it), then every
--- change strictly inside the term.
-annual_points as (
+-- The quantity in force at each term start: that of the last change at or before it (set-based: every
+-- change up to the start, ranked latest first).
+term_start_candidates as (
     select
         terms.resource_id,
         terms.sku,
-        'annual' as charge_type,
         terms.term_number,
         terms.term_start,
-        terms.term_start as point_ts,
-        0 as point_order,
-        (
-            select quantity_points.quantity
-            from quantity_points
-            where
-                quantity_points.resource_id = terms.resource_id
-                and quantity_points.sku = terms.sku
-                and quantity_points.change_ts <= terms.term_start
+        quantity_points.quantity,
+        row_number() over (
+            partition by terms.resource_id, terms.sku, terms.term_number
             order by quantity_points.change_ts desc, quantity_points.resource_event_number desc
-            limit 1
-        ) as quantity
+        ) as recency
     from terms
+    left join quantity_points
+        on
+            terms.resource_id = quantity_points.resource_id
+            and terms.sku = quantity_points.sku
+            and terms.term_start >= quantity_points.change_ts
+),
+
+-- Annual: the quantity in force at each term start, then every change strictly inside the term.
+annual_points as (
+    select
+        term_start_candidates.resource_id,
+        term_start_candidates.sku,
+        'annual' as charge_type,
+        term_start_candidates.term_number,
+        term_start_candidates.term_start,
+        term_start_candidates.term_start as point_ts,
+        0 as point_order,
+        term_start_candidates.quantity
+    from term_start_candidates
+    where term_start_candidates.recency = 1
     union all
     select
         terms.resource_id,

@@ -7,7 +7,8 @@
         {'columns': ['billing_period']},
         {'columns': ['usage_date']},
     ],
-    pre_hook="{{ delete_rerated_account_days() }}",
+    pre_hook=["{{ speed_settings(work_mem='1GB') }}", "{{ delete_rerated_account_days() }}"],
+    post_hook="{{ analyze_this() }}",
 ) }}
 
 -- depends_on: {{ ref('int_rerating_scopes_detected') }}
@@ -73,6 +74,10 @@ scoped as (
     {%- if is_incremental() %}
     inner join scopes
         on charges.account_id = scopes.account_id and charges.usage_date >= scopes.rerate_from_date
+    -- the re-rating floor as a range: always true here, it lets the usage_date indexes serve the re-read
+    where
+        charges.usage_date
+        between (select min(floor_scopes.rerate_from_date) from scopes as floor_scopes) and 'infinity'
     {%- endif %}
 ),
 
@@ -92,7 +97,10 @@ final as (
         sum(quantity_numerator) as quantity_numerator,
         sum(amount_numerator) as amount_numerator
     from scoped
-    group by tenant, account_id, currency, sku, charge_type, usage_date, billing_period, rate_kind, unit_price, denominator
+    -- usage_date first: a sorted aggregate then leaves the rows in usage_date order, with no second sort
+    group by usage_date, tenant, account_id, currency, sku, charge_type, billing_period, rate_kind, unit_price, denominator
 )
 
+-- written in usage_date order: the day ranges the hourly builds delete and re-read are contiguous
 select * from final
+order by usage_date

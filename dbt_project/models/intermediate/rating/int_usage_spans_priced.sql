@@ -7,7 +7,8 @@
         {'columns': ['account_id', 'usage_date']},
         {'columns': ['is_priced']},
     ],
-    pre_hook="{{ delete_rerated_resource_days() }}",
+    pre_hook=["{{ speed_settings() }}", "{{ delete_rerated_resource_days() }}"],
+    post_hook="{{ analyze_this() }}",
 ) }}
 
 -- depends_on: {{ ref('int_rerating_scopes_detected') }}
@@ -199,4 +200,6 @@ final as (
     from rated
 )
 
+-- written in usage_date order: the day ranges the hourly builds delete and re-read are contiguous
 select * from final
+order by usage_date

@@ -1,4 +1,7 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='table',
+    pre_hook=["{{ speed_settings() }}", "set local enable_nestloop = off"],
+) }}
 
 -- L1, primary vs secondary billing: one row per (usage_date, account_id, sku) of every complete
 -- day (the day's primary billing file has landed and the day is over at the run's clock), lining

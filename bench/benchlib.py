@@ -1,0 +1,249 @@
+"""Shared helpers of the scale benchmarks: scale flags, simulated inboxes, databases, timed runs, the machine, docs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import URL, make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "benchmarks.md"
+WORK = ROOT / ".local" / "bench"  # simulated inboxes (reused), dbt target dirs, result files
+RESULTS = WORK / "results"
+MONTH_END = datetime(2026, 11, 3, tzinfo=UTC)  # everything of October 2026 delivered (params.json)
+DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PER_ACCOUNT = 50
+
+
+def scale_arguments(parser: argparse.ArgumentParser, default: int | None = None) -> None:
+    """--resources (default BENCH_RESOURCES, else 100,000) and --resources-per-account (50)."""
+    default = default or int(os.environ.get("BENCH_RESOURCES", "100000"))
+    parser.add_argument("--resources", type=int, default=default,
+                        help=f"simulated resources (default BENCH_RESOURCES or {default:,}); accounts = this / 50")
+    parser.add_argument("--resources-per-account", type=int, default=PER_ACCOUNT)
+    parser.add_argument("--no-write", action="store_true", help="print only: leave docs/benchmarks.md alone")
+    parser.add_argument("--keep-database", action="store_true", help="keep the bench_* database(s) for inspection")
+
+
+def accounts_for(resources: int, per_account: int = PER_ACCOUNT) -> int:
+    return max(1, resources // per_account)
+
+
+def server_url() -> URL:
+    """The server of BILLING_DATABASE_URL (else the local one), pointed at its postgres database."""
+    raw = os.environ.get("BILLING_DATABASE_URL") or DEFAULT_SERVER
+    return make_url(raw).set(drivername="postgresql+psycopg", database="postgres")
+
+
+def connect(url: URL, **kwargs) -> psycopg.Connection:
+    return psycopg.connect(host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
+                           password=url.password or None, dbname=url.database, **kwargs)
+
+
+def fresh_database(name: str) -> URL:
+    """Drop and create database `name` (always bench_*) on the server; returns its URL."""
+    assert name.startswith("bench_"), name
+    server = server_url()
+    with connect(server, autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{name}" with (force)')
+        admin.execute(f'create database "{name}"')
+    return server.set(database=name)
+
+
+def drop_database(name: str) -> None:
+    assert name.startswith("bench_"), name
+    with connect(server_url(), autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{name}" with (force)')
+
+
+def inbox_for(resources: int, per_account: int = PER_ACCOUNT) -> tuple[Path, float | None]:
+    """The simulated October 2026 inbox of this scale under .local/bench (simulated once, then reused).
+
+    Returns the inbox and the seconds the simulator took (None when reused).
+    """
+    accounts = accounts_for(resources, per_account)
+    out = WORK / f"sim_{accounts}x{per_account}"
+    params = out / "truth" / "params.json"
+    if params.exists() and (out / "inbox").is_dir():
+        return out / "inbox", None
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "iaas_billing.simulator", "--out", str(out), "--accounts", str(accounts),
+                    "--resources-per-account", str(per_account), "--quiet", "--force"], check=True)
+    return out / "inbox", time.perf_counter() - started
+
+
+def machine(url: URL | None = None) -> dict:
+    """cpu, cores, RAM, load average (now), Python and the Postgres server's version."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "?")
+    mem = next((int(line.split()[1]) / 2**20 for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")), 0.0)
+    postgres = "?"
+    try:
+        with connect(url or server_url(), autocommit=True, connect_timeout=5) as conn:
+            postgres = conn.execute("show server_version").fetchone()[0].split()[0]
+    except psycopg.Error:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(mem), "load": [round(x, 2) for x in os.getloadavg()],
+            "python": platform.python_version(), "postgres": postgres, "date": date.today().isoformat()}
+
+
+def describe(m: dict) -> str:
+    load = ", ".join(f"{x:.2f}" for x in m["load"])
+    return (f"{m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, load average {load} (1/5/15 min), "
+            f"Python {m['python']}, PostgreSQL {m['postgres']}, {m['date']}")
+
+
+def write_section(heading: str, body: str) -> None:
+    """Replace (or append) the `## heading` section of docs/benchmarks.md; every other section is left alone."""
+    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+    lines = text.rstrip("\n").splitlines()
+    title = f"## {heading}"
+    new = [title, "", *body.strip("\n").splitlines()]
+    start = next((i for i, line in enumerate(lines) if line.strip() == title), None)
+    if start is None:
+        lines += ["", *new]
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        lines[start:end] = new + ([""] if end < len(lines) else [])
+    DOC.write_text("\n".join(lines) + "\n")
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def dbt_dirs(name: str) -> dict[str, str]:
+    """DBT_TARGET_PATH / DBT_LOG_PATH of this benchmark's own (run_results.json is read from there)."""
+    base = WORK / "dbt" / name
+    return {"DBT_TARGET_PATH": str(base / "target"), "DBT_LOG_PATH": str(base / "logs")}
+
+
+def slowest_nodes(run_results: Path, top: int = 8) -> list[tuple[str, float]]:
+    """The `top` slowest nodes of a dbt invocation (run_results.json): (name, seconds)."""
+    if not run_results.exists():
+        return []
+    results = json.loads(run_results.read_text())["results"]
+    ranked = sorted(results, key=lambda r: -r["execution_time"])[:top]
+    return [(r["unique_id"].split(".", 1)[1].replace("iaas_billing.", ""), r["execution_time"]) for r in ranked]
+
+
+def timed_run(name: str, url: URL, inbox: Path, as_of: datetime, mode: str = "run") -> dict:
+    """Run `iaas-billing run` (mode "run") or one hourly step (mode "hour": land + dbt build) in a fresh
+    process; returns its wall seconds, per-step seconds, peak RSS (MiB) and the build's slowest dbt nodes.
+    The command's output goes to .local/bench/dbt/NAME/output-MODE.txt."""
+    out = WORK / "dbt" / name / f"result-{mode}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, **dbt_dirs(name), "BILLING_DATABASE_URL": url.render_as_string(hide_password=False)}
+    env.pop("BILLING_LOADER_DATABASE_URL", None)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    with (out.parent / f"output-{mode}.txt").open("w") as log:
+        subprocess.run([sys.executable, str(Path(__file__).resolve()), mode, str(inbox), as_of.isoformat(), str(out)],
+                       env=env, check=True, cwd=ROOT, stdout=log)
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = json.loads(out.read_text())
+    result["seconds"] = seconds
+    result["cpu_seconds"] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    result["peak_rss_mib"] = result.get("peak_rss_mib") or after.ru_maxrss / 1024
+    result["slowest"] = slowest_nodes(Path(result.get("build_run_results", "")))
+    return result
+
+
+def counts(url: URL, queries: dict[str, str]) -> dict[str, int]:
+    """Row counts (or any single number) per label."""
+    with connect(url, autocommit=True) as conn:
+        return {label: conn.execute(sql).fetchone()[0] for label, sql in queries.items()}
+
+
+MONTH_SIZES = {
+    "resources": "select count(distinct resource_id) from intermediate.int_resource_intervals_derived",
+    "order events landed": "select count(*) from raw.order_events",
+    "usage pieces": "select count(*) from intermediate.int_usage_spans_priced",
+    "daily rated rows": "select count(*) from intermediate.int_usage_rated_daily",
+    "invoices issued": "select count(*) from billing.invoices",
+    "invoice lines issued": "select count(*) from billing.invoice_lines",
+    "open breaks": "select count(*) from marts.fct_reconciliation_breaks where status = 'open'",
+}
+
+
+def month_run(resources: int, per_account: int = PER_ACCOUNT, keep: bool = False) -> dict:
+    """`iaas-billing run` of the simulated month at its all-delivered clock, on a fresh database; returns the
+    figures (seconds, steps, peak RSS, sizes, load average before and after) and saves them under
+    .local/bench/results/month_RESOURCES.json."""
+    inbox, simulated = inbox_for(resources, per_account)
+    name = f"bench_month_{resources}"
+    url = fresh_database(name)
+    try:
+        load_before = [round(x, 2) for x in os.getloadavg()]
+        result = timed_run(name, url, inbox, MONTH_END, "run")
+        result["load_before"], result["load_after"] = load_before, [round(x, 2) for x in os.getloadavg()]
+        result["sizes"] = counts(url, MONTH_SIZES)
+    finally:
+        if not keep:
+            drop_database(name)
+    result.update(resources=resources, accounts=accounts_for(resources, per_account), simulated_seconds=simulated)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"month_{resources}.json").write_text(json.dumps(result, indent=1))
+    return result
+
+
+def load_text(values: list[float]) -> str:
+    return "/".join(f"{x:.1f}" for x in values)
+
+
+def _child(mode: str, inbox: str, as_of_text: str, out: str) -> int:
+    """Inside the timed process: time the pipeline's steps while `iaas-billing run` (or one hour) runs."""
+    from iaas_billing import cli, pipeline
+
+    steps: dict[str, float] = {}
+    target = Path(os.environ["DBT_TARGET_PATH"])
+    saved = target.parent / f"run_results-build-{mode}.json"
+
+    def timed(label, function, after=None):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                steps[label] = steps.get(label, 0.0) + time.perf_counter() - started
+                if after:
+                    after()
+        return wrapper
+
+    def keep_run_results():
+        if (target / "run_results.json").exists():
+            shutil.copy(target / "run_results.json", saved)
+
+    pipeline.landing.land_inbox = timed("land", pipeline.landing.land_inbox)
+    pipeline.build = timed("dbt build", pipeline.build, keep_run_results)
+    pipeline.billrun.close_due_periods = timed("bill run", pipeline.billrun.close_due_periods)
+    pipeline.recon.run_checks = timed("reconcile", pipeline.recon.run_checks)
+    as_of = datetime.fromisoformat(as_of_text)
+    if mode == "run":
+        code = cli.main(["run", "--inbox", inbox, "--as-of", as_of.isoformat()])
+    else:
+        url = pipeline.warehouse.bootstrap(None)
+        pipeline.landing.land_inbox(Path(inbox), as_of, url=url)
+        result = pipeline.build(url, as_of)
+        code = 0 if result.ok else 1
+    Path(out).write_text(json.dumps({
+        "steps": steps, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "build_run_results": str(saved)}))
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(_child(*sys.argv[1:5]))
