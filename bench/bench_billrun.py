@@ -27,13 +27,7 @@ def timed_close(url) -> tuple[float, dict[str, float], list]:
     parts: dict[str, float] = {}
 
     def timed(name, function):
-        def wrapper(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                parts[name] = parts.get(name, 0.0) + time.perf_counter() - started
-        return wrapper
+        return benchlib.timing(parts, name, function)
 
     originals = billrun._record_lineage, billrun._check_lineage
     billrun._record_lineage = timed("lineage copy", billrun._record_lineage)

@@ -139,6 +139,19 @@ def slowest_nodes(run_results: Path, top: int = 8) -> list[tuple[str, float]]:
     return [(r["unique_id"].split(".", 1)[1].replace("iaas_billing.", ""), r["execution_time"]) for r in ranked]
 
 
+def timing(seconds: dict[str, float], label: str, function, after=None):
+    """function, wrapped to add its wall-clock seconds to seconds[label] at every call (then call after())."""
+    def wrapper(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            seconds[label] = seconds.get(label, 0.0) + time.perf_counter() - started
+            if after:
+                after()
+    return wrapper
+
+
 def timed_run(name: str, url: URL, inbox: Path, as_of: datetime, mode: str = "run") -> dict:
     """Run `iaas-billing run` (mode "run") or one hourly step (mode "hour": land + dbt build) in a fresh
     process; returns its wall seconds, per-step seconds, peak RSS (MiB) and the build's slowest dbt nodes.
@@ -213,15 +226,7 @@ def _child(mode: str, inbox: str, as_of_text: str, out: str) -> int:
     saved = target.parent / f"run_results-build-{mode}.json"
 
     def timed(label, function, after=None):
-        def wrapper(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                steps[label] = steps.get(label, 0.0) + time.perf_counter() - started
-                if after:
-                    after()
-        return wrapper
+        return timing(steps, label, function, after)
 
     def keep_run_results():
         if (target / "run_results.json").exists():

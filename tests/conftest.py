@@ -90,18 +90,12 @@ def use_database(monkeypatch):
 def private_work_dirs(prefix: str, *, gx: bool = False) -> Iterator[str]:
     """dbt's target/ and logs/ (and with gx, the GX file context) of a test session's own, so that sessions
     building the same project concurrently cannot clash; the environment is restored after."""
+    from iaas_billing.dbt_runner import environment
+
     dirs = {"DBT_TARGET_PATH": "target", "DBT_LOG_PATH": "logs", **({"BILLING_GX_DIR": "gx"} if gx else {})}
-    saved = {k: os.environ.get(k) for k in dirs}
-    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
-        os.environ.update({k: os.path.join(tmp, sub) for k, sub in dirs.items()})
-        try:
-            yield tmp
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp, \
+            environment({k: os.path.join(tmp, sub) for k, sub in dirs.items()}):
+        yield tmp
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -24,7 +24,8 @@ class DbtResult:
 
 
 @contextmanager
-def _env(extra: dict[str, str]):
+def environment(extra: dict[str, str]):
+    """Set environment variables for the block; restore (or remove) them after."""
     saved = {k: os.environ.get(k) for k in extra}
     os.environ.update(extra)
     try:
@@ -56,7 +57,7 @@ def run_dbt(args: list[str], *, url: URL | None = None, as_of: datetime | None =
         command += ["--vars", dbt_vars(as_of, **(vars or {}))]
     work_dirs = {"DBT_TARGET_PATH": os.environ.get("DBT_TARGET_PATH") or str(DBT_RUN_DIR / "target"),
                  "DBT_LOG_PATH": os.environ.get("DBT_LOG_PATH") or str(DBT_RUN_DIR / "logs")}
-    with _env({**db.dbt_env(url), **work_dirs}):
+    with environment({**db.dbt_env(url), **work_dirs}):
         res = dbtRunner().invoke(command)
     counts: dict[str, int] = {}
     failures: list[str] = []
