@@ -17,6 +17,9 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import URL, make_url
 
+from iaas_billing import db
+from iaas_billing.errors import BillingError
+
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
 WORK = ROOT / ".local" / "bench"  # simulated inboxes (reused), dbt target dirs, result files
@@ -46,9 +49,9 @@ def server_url() -> URL:
     return make_url(raw).set(drivername="postgresql+psycopg", database="postgres")
 
 
-def connect(url: URL, **kwargs) -> psycopg.Connection:
-    return psycopg.connect(host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
-                           password=url.password or None, dbname=url.database, **kwargs)
+def connect(url: URL, **kwargs):
+    """The task code's own connection (iaas_billing.db.connect) to url."""
+    return db.connect(url, **kwargs)
 
 
 def fresh_database(name: str) -> URL:
@@ -91,9 +94,9 @@ def machine(url: URL | None = None) -> dict:
                 if line.startswith("MemTotal")), 0.0)
     postgres = "?"
     try:
-        with connect(url or server_url(), autocommit=True, connect_timeout=5) as conn:
+        with connect(url or server_url(), autocommit=True) as conn:
             postgres = conn.execute("show server_version").fetchone()[0].split()[0]
-    except psycopg.Error:
+    except (psycopg.Error, BillingError):
         pass
     return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(mem), "load": [round(x, 2) for x in os.getloadavg()],
             "python": platform.python_version(), "postgres": postgres, "date": date.today().isoformat()}

@@ -3,8 +3,9 @@
 
 Builds the dbt project (staging → intermediate → marts) each time the ingest DAG publishes the
 `billing_raw_landed` Asset, one Airflow task per dbt node (Cosmos, rendered from the dbt manifest,
-never `dbt ls` at parse time) and one task for the data tests (not the unit tests), then validates the published marts with a Great Expectations
-checkpoint and publishes `billing_marts_built`.
+never `dbt ls` at parse time) and one task for the data tests (not the unit tests), VACUUMs the
+incremental rating tables (dead rows of the hourly re-rating, fresh statistics), then validates the
+published marts with a Great Expectations checkpoint and publishes `billing_marts_built`.
 
 The dbt var `as_of` (the run's clock: open resource spans are rated up to it) is the run's
 `run_after`. Credentials come from `BILLING_DATABASE_URL` in the worker's environment.
@@ -48,6 +49,13 @@ def transform_billing():
         operator_args={"install_deps": False, "vars": {"as_of": "{{ dag_run.run_after }}"}},
     )
 
+    @task
+    def vacuum_rated_tables() -> None:
+        """VACUUM (ANALYZE) the incremental tables the build rewrote rows of, as `iaas-billing run` does."""
+        from iaas_billing import pipeline
+
+        pipeline.vacuum_touched(db.database_url(start_local=False))
+
     @task(outlets=[MARTS_BUILT])
     def validate_marts() -> str:
         from iaas_billing import validate_marts as checks
@@ -57,7 +65,7 @@ def transform_billing():
             raise RuntimeError(str(result))
         return str(result)
 
-    dbt >> validate_marts()
+    dbt >> vacuum_rated_tables() >> validate_marts()
 
 
 transform_billing()

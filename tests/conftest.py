@@ -90,11 +90,11 @@ def use_database(monkeypatch):
 def private_work_dirs(prefix: str, *, gx: bool = False) -> Iterator[str]:
     """dbt's target/ and logs/ (and with gx, the GX file context) of a test session's own, so that sessions
     building the same project concurrently cannot clash; the environment is restored after."""
-    from iaas_billing.dbt_runner import environment
+    from iaas_billing.environment import overridden
 
     dirs = {"DBT_TARGET_PATH": "target", "DBT_LOG_PATH": "logs", **({"BILLING_GX_DIR": "gx"} if gx else {})}
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp, \
-            environment({k: os.path.join(tmp, sub) for k, sub in dirs.items()}):
+            overridden({k: os.path.join(tmp, sub) for k, sub in dirs.items()}):
         yield tmp
 
 

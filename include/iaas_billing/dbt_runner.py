@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import URL
 
 from iaas_billing import db
+from iaas_billing.environment import overridden
 from iaas_billing.errors import BillingError
 from iaas_billing.settings import DBT_PROJECT_DIR, DBT_RUN_DIR
 
@@ -21,21 +21,6 @@ class DbtResult:
     ok: bool
     counts: dict[str, int]
     failures: list[str]
-
-
-@contextmanager
-def environment(extra: dict[str, str]):
-    """Set environment variables for the block; restore (or remove) them after."""
-    saved = {k: os.environ.get(k) for k in extra}
-    os.environ.update(extra)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def dbt_vars(as_of: datetime | None = None, **more) -> str:
@@ -57,7 +42,7 @@ def run_dbt(args: list[str], *, url: URL | None = None, as_of: datetime | None =
         command += ["--vars", dbt_vars(as_of, **(vars or {}))]
     work_dirs = {"DBT_TARGET_PATH": os.environ.get("DBT_TARGET_PATH") or str(DBT_RUN_DIR / "target"),
                  "DBT_LOG_PATH": os.environ.get("DBT_LOG_PATH") or str(DBT_RUN_DIR / "logs")}
-    with environment({**db.dbt_env(url), **work_dirs}):
+    with overridden({**db.dbt_env(url), **work_dirs}):
         res = dbtRunner().invoke(command)
     counts: dict[str, int] = {}
     failures: list[str] = []

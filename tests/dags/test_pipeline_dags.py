@@ -39,6 +39,7 @@ def test_ingest_then_transform(airflow_db, load_dag, fresh_url, use_database, ti
     states = _states(run)
     assert str(run.state) == "success", {k: v for k, v in states.items() if v != "success"}
     assert states["validate_marts"] == "success"
+    assert states["vacuum_rated_tables"] == "success"
 
     with psycopg.connect(host=fresh_url.host, port=fresh_url.port, user=fresh_url.username,
                          dbname=fresh_url.database) as conn:
@@ -46,6 +47,9 @@ def test_ingest_then_transform(airflow_db, load_dag, fresh_url, use_database, ti
                                 "order by account_id").fetchall()
         files = conn.execute("select file_name, rows_read, rows_loaded, rows_quarantined "
                              "from marts.fct_inbox_files order by file_name").fetchall()
+        vacuumed = conn.execute("select relname from pg_stat_user_tables where schemaname = 'intermediate'"
+                                " and last_vacuum is not null order by relname").fetchall()
+    assert ("int_usage_rated_daily",) in vacuumed and ("int_usage_spans_priced",) in vacuumed, vacuumed
     assert accounts == [("ACC-00001", "JPY", 0), ("ACC-00002", "BHD", 3)]
     assert files == [
         ("accounts_20261001.csv", 2, 2, 0),

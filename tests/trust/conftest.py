@@ -96,15 +96,15 @@ def run_to_end(inbox: Path, url, *, loader_url=None, timeout: float = 600) -> su
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-# Each phase's sessions carry its application_name (db.connect(phase=...)), whatever they run or last ran;
-# dbt's (and GX's) are told by what their connections last said (pg_stat_activity.query keeps an idle
-# session's last statement).
+# The task code's phases are told by their sessions' application_name (db.connect(phase=...)), whatever they
+# run or last ran; dbt's and GX's sessions (GX's reconciliation queries) by what they last said
+# (pg_stat_activity.query keeps an idle session's last statement).
 PHASE_APPLICATION_NAMES = {"landing": "iaas-billing landing", "bill_run": "iaas-billing bill-run",
                            "reconciliation": "iaas-billing reconciliation"}
 PHASE_MARKERS = {
-    "landing": ("raw.inbox_files", "landing_order_events", "raw.close_inbox_file"),
+    "landing": (),
     "dbt": ('"app": "dbt"',),
-    "bill_run": ("billing.invoices", "billing.closed_periods", "int_billing_periods_enumerated"),
+    "bill_run": (),
     "reconciliation": ("audit.recon_runs", "recon_found", "audit.reconciliation_breaks"),
 }
 

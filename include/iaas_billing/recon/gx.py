@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL
 
 from iaas_billing import db, quiet, settings
+from iaas_billing.environment import overridden
 from iaas_billing.recon import checks as defs
 
 DATASOURCE = "warehouse"
@@ -55,17 +56,8 @@ class CheckResult:
         return self.error is None and self.unexpected_count is not None
 
 
-@contextmanager
 def _connection_env(url: URL):
-    saved = os.environ.get(CONNECTION_ENV)
-    os.environ[CONNECTION_ENV] = db.sqlalchemy_url(url)
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop(CONNECTION_ENV, None)
-        else:
-            os.environ[CONNECTION_ENV] = saved
+    return overridden({CONNECTION_ENV: db.sqlalchemy_url(url)})
 
 
 @contextmanager
