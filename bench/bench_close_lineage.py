@@ -20,6 +20,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import benchlib
 import psycopg
 from sqlalchemy.engine import make_url
 
@@ -69,17 +70,9 @@ def main() -> int:
                                      ).fetchone()[0]
             conn.execute("analyze")
 
-        def timed(name, function):
-            def wrapper(*args, **kwargs):
-                started = time.perf_counter()
-                try:
-                    return function(*args, **kwargs)
-                finally:
-                    timings[name] = time.perf_counter() - started
-            return wrapper
-
-        billrun._record_lineage = timed("  of which the lineage copy", billrun._record_lineage)
-        billrun._check_lineage = timed("  of which the check (every line rebuilt)", billrun._check_lineage)
+        billrun._record_lineage = benchlib.timing(timings, "  of which the lineage copy", billrun._record_lineage)
+        billrun._check_lineage = benchlib.timing(timings, "  of which the check (every line rebuilt)",
+                                                  billrun._check_lineage)
         timings["close October (invoices, lines, lineage, check)"] = 0.0  # printed before its parts
         started = time.perf_counter()
         closes = billrun.close_due_periods(CLOCK, url=url, rebuild_if_stale=False)

@@ -56,12 +56,10 @@ def connect(url: URL, **kwargs):
 
 def fresh_database(name: str) -> URL:
     """Drop and create database `name` (always bench_*) on the server; returns its URL."""
-    assert name.startswith("bench_"), name
-    server = server_url()
-    with connect(server, autocommit=True) as admin:
-        admin.execute(f'drop database if exists "{name}" with (force)')
-        admin.execute(f'create database "{name}"')
-    return server.set(database=name)
+    drop_database(name)
+    url = server_url().set(database=name)
+    db.ensure_database(url)
+    return url
 
 
 def drop_database(name: str) -> None:
