@@ -13,13 +13,20 @@ ranked as (
 ),
 
 first_seen as (
-    select account_id, country, currency, created_at, file_id as first_file_id
+    select
+        account_id,
+        country,
+        currency,
+        created_at,
+        file_id as first_file_id
     from ranked
     where landing_rank = 1
 ),
 
 latest as (
-    select account_id, account_name
+    select
+        account_id,
+        account_name
     from ranked
     where recency_rank = 1
 ),

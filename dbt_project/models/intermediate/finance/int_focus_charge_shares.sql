@@ -73,8 +73,11 @@ lines_with_shares as (
             and invoice_lines.line_number = lineage.line_number
             and (invoice_lines.adjusted_period is not null) = lineage.is_adjustment
     window line_window as (
-        partition by invoice_lines.tenant, invoice_lines.billing_period, invoice_lines.invoice_id,
-        invoice_lines.line_number
+        partition by
+            invoice_lines.tenant,
+            invoice_lines.billing_period,
+            invoice_lines.invoice_id,
+            invoice_lines.line_number
     )
 ),
 

@@ -43,7 +43,7 @@ stream_range as (
         {%- else -%}
         max(extract_hour) as last_hour,
         {%- endif %}
-        (select max(event_date) from events) as last_event_date
+        (select max(events.event_date) from events) as last_event_date
     from extract_hours
 ),
 
@@ -70,7 +70,7 @@ expected_extracts as (
 ),
 
 days as (
-    select day_start::date as business_date
+    select series.day_start::date as business_date
     from business_days
     cross join lateral generate_series(
         business_days.first_day::timestamp, business_days.last_day::timestamp, interval '1 day'
@@ -93,6 +93,11 @@ expected_daily as (
     ) as feeds (file_kind, prefix)
 ),
 
+months as (
+    select date_trunc('month', days.business_date::timestamp) as month_start
+    from days
+),
+
 expected_monthly as (
     select distinct
         'finance_gl' as file_kind,
@@ -102,8 +107,7 @@ expected_monthly as (
         (months.month_start + interval '1 month') at time zone 'UTC' as covers_until,
         (months.month_start + interval '1 month') at time zone 'UTC' as delivered_at,
         (months.month_start + interval '1 month') at time zone 'UTC' as due_at
-    from days
-    cross join lateral (select date_trunc('month', days.business_date::timestamp) as month_start) as months
+    from months
 ),
 
 expected as (
@@ -115,7 +119,8 @@ expected as (
 ),
 
 latest_versions as (
-    select * from files where is_latest_version
+    select * from files
+    where is_latest_version
 ),
 
 final as (

@@ -72,7 +72,8 @@ acknowledgements as (
     {% if ack_relation is not none and is_incremental() -%}
     select invocation_id from {{ ack_relation }}
     {%- else -%}
-    select null::text as invocation_id where false
+    select null::text as invocation_id
+    where false
     {%- endif %}
 ),
 

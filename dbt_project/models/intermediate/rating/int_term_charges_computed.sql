@@ -224,6 +224,13 @@ increments as (
     from high_water
 ),
 
+resource_accounts as (
+    select distinct
+        resource_id,
+        account_id
+    from resource_skus
+),
+
 charges as (
     select
         increments.*,
@@ -231,7 +238,7 @@ charges as (
         accounts.currency
     from increments
     cross join clock
-    inner join (select distinct resource_id, account_id from resource_skus) as resource_accounts
+    inner join resource_accounts
         on increments.resource_id = resource_accounts.resource_id
     inner join accounts on resource_accounts.account_id = accounts.account_id
     where increments.charged_quantity > 0 and increments.point_ts <= clock.as_of_ts

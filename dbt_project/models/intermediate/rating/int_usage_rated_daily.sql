@@ -71,7 +71,7 @@ charges as (
 scoped as (
     select charges.*
     from charges
-    {%- if is_incremental() %}
+    {% if is_incremental() -%}
     inner join scopes
         on charges.account_id = scopes.account_id and charges.usage_date >= scopes.rerate_from_date
     -- the re-rating floor as a range: always true here, it lets the usage_date indexes serve the re-read

@@ -149,11 +149,12 @@ day_pieces as (
         days.day_start::date as usage_date,
         date_trunc('month', days.day_start) as month_start
     from pieces
-    cross join lateral generate_series(
-        date_trunc('day', pieces.piece_from),
-        pieces.piece_to - interval '1 microsecond',
-        interval '1 day'
-    ) as days (day_start)
+    cross join
+        lateral generate_series(
+            date_trunc('day', pieces.piece_from),
+            pieces.piece_to - interval '1 microsecond',
+            interval '1 day'
+        ) as days (day_start)
     where pieces.piece_from < pieces.piece_to
 ),
 

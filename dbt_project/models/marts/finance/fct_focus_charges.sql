@@ -87,7 +87,7 @@ final as (
             else ''
         end
         || case when is_rounding then ' - rounding of invoice line ' || line_number else '' end
-        as "ChargeDescription",
+            as "ChargeDescription",
         case charge_type
             when 'hourly' then 'Usage-Based'
             when 'one_time' then 'One-Time'
