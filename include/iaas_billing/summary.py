@@ -7,7 +7,8 @@ def run_summary(report) -> str:
     lines = [f"run as of {report.as_of.isoformat()}"]
     if report.landing is not None:
         lnd = report.landing
-        lines.append(f"  landed {lnd.files_landed} file(s) ({lnd.files_skipped} already processed): "
+        not_read = f", {lnd.files_not_read} of them unchanged and not read again" if lnd.files_not_read else ""
+        lines.append(f"  landed {lnd.files_landed} file(s) ({lnd.files_skipped} already processed{not_read}): "
                      f"{lnd.rows_loaded} rows loaded, {lnd.rows_quarantined} quarantined")
         for name in lnd.rejected_files:
             lines.append(f"  rejected: {name}")

@@ -20,6 +20,7 @@ class LandingReport:
     files_seen: int = 0          # visible (delivered by as_of) inbox files, processed or not
     files_landed: int = 0        # file versions recorded in the manifest by this run, whatever their status
     files_skipped: int = 0       # already processed with the same content
+    files_not_read: int = 0      # of those, not even read: unchanged since a run hashed them (stat_cache.py)
     rows_loaded: int = 0
     rows_quarantined: int = 0
     new_versions: list[str] = field(default_factory=list)    # names landed as version 2, 3 …
@@ -46,7 +47,7 @@ def land_inbox(inbox: Path, as_of: datetime | None = None, url: URL | None = Non
     (batch.py), every other file in a transaction of its own (land.py).
     """
     from iaas_billing import db, warehouse
-    from iaas_billing.landing import batch, copy_load, discover, land, manifest, prefetch
+    from iaas_billing.landing import batch, copy_load, discover, land, manifest, prefetch, stat_cache
 
     as_of = _as_utc(as_of)
     inbox = Path(inbox)
@@ -79,6 +80,7 @@ def land_inbox(inbox: Path, as_of: datetime | None = None, url: URL | None = Non
         names = [e.file.name for e in extracts]
         try:
             record(guarded(names, lambda: batch.land_orders(conn, extracts, as_of)), len(extracts))
+            done.update(names)
         except BillingError as exc:
             if len(extracts) == 1 or isinstance(exc.__cause__, psycopg.OperationalError):
                 raise
@@ -87,20 +89,34 @@ def land_inbox(inbox: Path, as_of: datetime | None = None, url: URL | None = Non
             log.warning("batch of %d extracts failed (%s); landing them one by one", len(extracts), exc)
             for extract in extracts:
                 record(guarded([extract.file.name], lambda e=extract: batch.land_orders(conn, [e], as_of)), 1)
+                done.add(extract.file.name)
         extracts.clear()
 
     with db.connect(url, autocommit=True, phase="landing") as conn:  # each transaction is explicit (land.py, batch.py)
         copy_load.prepare_session(conn)
         known = manifest.latest_hashes(conn)
+        cached = stat_cache.load(conn)
+        to_read = []
+        for f in scan.visible:
+            if stat_cache.unchanged(cached.get(f.name), known.get(f.name), stat_cache.stat_of(f.path)):
+                report.files_skipped += 1
+                report.files_not_read += 1
+            else:
+                to_read.append(f)
+        looked: dict[str, stat_cache.Hashed] = {}  # how this run found the files it read
+        done: set[str] = set()  # names whose latest version now has the content this run read
         pending: list[batch.Extract] = []
-        for item in prefetch.prepared(scan.visible, known):
+        for item in prefetch.prepared(to_read, known):
             f = item.file
             if item.read_error is not None:
                 log.warning("cannot read inbox file %s: %s", f.name, item.read_error)
                 report.unreadable_files.append(f.name)
                 continue
+            if item.hashed is not None:
+                looked[f.name] = item.hashed
             if known.get(f.name) == item.sha256:
                 report.files_skipped += 1
+                done.add(f.name)
                 continue
             if f.kind == "orders":
                 if pending and (len(pending) >= batch.MAX_FILES
@@ -112,7 +128,9 @@ def land_inbox(inbox: Path, as_of: datetime | None = None, url: URL | None = Non
             landed = guarded([f.name], lambda i=item: land.land_file(conn, i.file, i.data, i.sha256, as_of,
                                                                      parsed=i.parsed))
             record([landed] if landed is not None else [], 1)
+            done.add(f.name)
         land_extracts(pending)
+        stat_cache.save(conn, {name: looked[name] for name in done if name in looked})
     return report
 
 

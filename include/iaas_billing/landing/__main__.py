@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(asdict(report), indent=2))
     else:
-        print(f"landed {report.files_landed} file(s), skipped {report.files_skipped}: "
+        not_read = f" ({report.files_not_read} unchanged since read, not read again)" if report.files_not_read else ""
+        print(f"landed {report.files_landed} file(s), skipped {report.files_skipped}{not_read}: "
               f"{report.rows_loaded} rows loaded, {report.rows_quarantined} quarantined")
         for line in report.rejected_files:
             print(f"  rejected: {line}")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
-from iaas_billing.landing import batch, csv_rows, staging
+from iaas_billing.landing import batch, csv_rows, staging, stat_cache
 from iaas_billing.landing.discover import InboxFile
 from iaas_billing.landing.feeds import FEEDS
 
@@ -24,6 +24,7 @@ class Prepared:
     data: bytes | None = None
     sha256: str | None = None
     read_error: str | None = None
+    hashed: stat_cache.Hashed | None = None  # what to remember of the file (None: it changed while being read)
     parsed: staging.StagedExtract | csv_rows.ParsedCsv | None = None  # orders: COPY text; CSV: lines or rows
 
 
@@ -32,17 +33,16 @@ def prepare(f: InboxFile, known: dict[str, str]) -> Prepared:
     file into COPY text and quarantined lines, a CSV file into lines to COPY as they are (a plain file of a
     copy_as_text feed) or typed rows, and quarantined records."""
     try:
-        data = f.path.read_bytes()
+        data, hashed, sha256 = stat_cache.looked_at(f.path, Path.read_bytes)
     except OSError as exc:
         return Prepared(f, read_error=exc.strerror or str(exc))
-    sha256 = hashlib.sha256(data).hexdigest()
     parsed = None
     if known.get(f.name) != sha256 and len(data) <= PARSE_AHEAD_MAX_BYTES:
         if f.kind == "orders":
             parsed = staging.stage(f.name, data)
         elif f.kind in FEEDS:
             parsed = csv_rows.parse_file(FEEDS[f.kind], data, copy_text=True, text_format=True)
-    return Prepared(f, data, sha256, None, parsed)
+    return Prepared(f, data, sha256, None, hashed, parsed)
 
 
 def _size(f: InboxFile) -> int:

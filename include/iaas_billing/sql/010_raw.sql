@@ -204,6 +204,20 @@ begin
 end
 $$;
 
+-- How each inbox file looked (size, times, inode) when a run last read and hashed it: a later run does not read
+-- a file whose stat is still exactly that (landing/stat_cache.py, git's index does the same). A cache only:
+-- rows lost or wrong in a way that does not match the file cost one more read, never a missed version.
+create table if not exists raw.inbox_file_stats (
+    file_name text primary key,
+    sha256 text not null check (sha256 ~ '^[0-9a-f]{64}$'),
+    size_bytes bigint not null,
+    mtime_ns bigint not null,
+    ctime_ns bigint not null,
+    inode numeric not null,
+    device numeric not null,
+    hashed_at_ns bigint not null  -- the landing host's clock just before it looked at the file
+);
+
 -- The clock of the last run (as_of) and anything else the pipeline must remember between runs.
 create table if not exists raw.pipeline_clock (
     singleton boolean primary key default true check (singleton),
