@@ -36,6 +36,17 @@ def settle() -> None:
     time.sleep(0.05)  # past the coarse clock tick that stamped the files just written
 
 
+@pytest.fixture
+def two_copies(tmp_path):
+    """Two inbox directories, each with its own orders_20261003T14.jsonl (other content)."""
+    copies = tmp_path / "one", tmp_path / "two"
+    for copy, event_id in zip(copies, ("e-1", "e-2"), strict=True):
+        copy.mkdir()
+        (copy / "orders_20261003T14.jsonl").write_text(event(event_id) + "\n")
+    settle()
+    return copies
+
+
 def test_an_unchanged_file_is_not_read_again(inbox, land, sql, reads, no_quiet_window):
     inbox.lines("orders_20261003T14.jsonl", event("e-1"), event("e-2"))
     inbox.lines("primary_billing_20261003.csv", PRIMARY_HEADER, "2026-10-03,ACC-1,cpu,EUR,1.50")
@@ -79,14 +90,9 @@ def test_a_file_changed_within_the_quiet_window_before_it_was_hashed_is_read_aga
     assert reads == ["orders_20261003T14.jsonl"]
 
 
-def test_another_copy_of_the_inbox_is_read_and_its_other_content_lands(tmp_path, fresh_url, sql, reads,
+def test_another_copy_of_the_inbox_is_read_and_its_other_content_lands(two_copies, fresh_url, sql, reads,
                                                                         no_quiet_window):
-    one, two = tmp_path / "one", tmp_path / "two"
-    one.mkdir()
-    two.mkdir()
-    (one / "orders_20261003T14.jsonl").write_text(event("e-1") + "\n")
-    (two / "orders_20261003T14.jsonl").write_text(event("e-2") + "\n")
-    settle()
+    one, two = two_copies
     land_inbox(one, LATE, url=fresh_url)
     land_inbox(two, LATE, url=fresh_url)  # another file of that name: version 2, remembered as two's
     reads.clear()
@@ -100,13 +106,8 @@ def test_another_copy_of_the_inbox_is_read_and_its_other_content_lands(tmp_path,
 
 
 def test_a_remembered_file_is_read_when_its_name_has_a_newer_version_from_elsewhere(
-        tmp_path, fresh_url, sql, reads, no_quiet_window, monkeypatch):
-    one, two = tmp_path / "one", tmp_path / "two"
-    one.mkdir()
-    two.mkdir()
-    (one / "orders_20261003T14.jsonl").write_text(event("e-1") + "\n")
-    (two / "orders_20261003T14.jsonl").write_text(event("e-2") + "\n")
-    settle()
+        two_copies, fresh_url, sql, reads, no_quiet_window, monkeypatch):
+    one, two = two_copies
     land_inbox(one, LATE, url=fresh_url)  # one's file is remembered
     real = stat_cache.looked_at
 
@@ -141,3 +142,21 @@ def test_a_file_that_changes_while_it_is_read_is_not_remembered(tmp_path):
     assert data == (event("e-1") + "\n").encode() and len(sha256) == 64
     assert hashed is None
     assert stat_cache.looked_at(path, lambda p: p.read_bytes())[1] is not None
+
+
+def test_only_what_is_the_latest_version_in_the_manifest_is_remembered(inbox, land, sql, fresh_url,
+                                                                        no_quiet_window):
+    from iaas_billing import db
+
+    path = inbox.lines("orders_20261003T14.jsonl", event("e-1"))
+    settle()
+    land()
+    remembered = sql("select sha256, hashed_at_ns from raw.inbox_file_stats")
+    assert len(remembered) == 1
+    stat = stat_cache.stat_of(path)
+    later = remembered[0][1] + 1
+    with db.connect(fresh_url, autocommit=True) as conn:  # a newer look at content the manifest does not hold
+        stat_cache.save(conn, {path.name: stat_cache.Hashed("0" * 64, stat, later)})
+        assert sql("select sha256, hashed_at_ns from raw.inbox_file_stats") == remembered
+        stat_cache.save(conn, {path.name: stat_cache.Hashed(remembered[0][0], stat, later)})
+    assert sql("select sha256, hashed_at_ns from raw.inbox_file_stats") == [(remembered[0][0], later)]

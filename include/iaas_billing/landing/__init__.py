@@ -80,7 +80,6 @@ def land_inbox(inbox: Path, as_of: datetime | None = None, url: URL | None = Non
         names = [e.file.name for e in extracts]
         try:
             record(guarded(names, lambda: batch.land_orders(conn, extracts, as_of)), len(extracts))
-            done.update(names)
         except BillingError as exc:
             if len(extracts) == 1 or isinstance(exc.__cause__, psycopg.OperationalError):
                 raise
@@ -89,7 +88,6 @@ def land_inbox(inbox: Path, as_of: datetime | None = None, url: URL | None = Non
             log.warning("batch of %d extracts failed (%s); landing them one by one", len(extracts), exc)
             for extract in extracts:
                 record(guarded([extract.file.name], lambda e=extract: batch.land_orders(conn, [e], as_of)), 1)
-                done.add(extract.file.name)
         extracts.clear()
 
     with db.connect(url, autocommit=True, phase="landing") as conn:  # each transaction is explicit (land.py, batch.py)
@@ -104,7 +102,6 @@ def land_inbox(inbox: Path, as_of: datetime | None = None, url: URL | None = Non
             else:
                 to_read.append(f)
         looked: dict[str, stat_cache.Hashed] = {}  # how this run found the files it read
-        done: set[str] = set()  # names whose latest version now has the content this run read
         pending: list[batch.Extract] = []
         for item in prefetch.prepared(to_read, known):
             f = item.file
@@ -116,7 +113,6 @@ def land_inbox(inbox: Path, as_of: datetime | None = None, url: URL | None = Non
                 looked[f.name] = item.hashed
             if known.get(f.name) == item.sha256:
                 report.files_skipped += 1
-                done.add(f.name)
                 continue
             if f.kind == "orders":
                 if pending and (len(pending) >= batch.MAX_FILES
@@ -128,9 +124,8 @@ def land_inbox(inbox: Path, as_of: datetime | None = None, url: URL | None = Non
             landed = guarded([f.name], lambda i=item: land.land_file(conn, i.file, i.data, i.sha256, as_of,
                                                                      parsed=i.parsed))
             record([landed] if landed is not None else [], 1)
-            done.add(f.name)
         land_extracts(pending)
-        stat_cache.save(conn, {name: looked[name] for name in done if name in looked})
+        stat_cache.save(conn, looked)
     return report
 
 

@@ -71,7 +71,8 @@ def unchanged(cached: Hashed | None, latest_sha256: str | None, stat: Stat | Non
 
 
 def save(conn: psycopg.Connection, files: dict[str, Hashed]) -> None:
-    """Remember how this run found the files it read whose content is now their name's latest version."""
+    """Remember how this run found the files it read, those whose content is now their name's latest version in the
+    manifest (a file that failed to land, or was superseded meanwhile, is left to be read again)."""
     if not files:
         return
     names = list(files)
@@ -79,8 +80,12 @@ def save(conn: psycopg.Connection, files: dict[str, Hashed]) -> None:
     conn.execute("""
         insert into raw.inbox_file_stats as s (file_name, sha256, size_bytes, mtime_ns, ctime_ns, inode, device,
                                                hashed_at_ns)
-        select * from unnest(%s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::numeric[],
-                             %s::numeric[], %s::bigint[])
+        select i.*
+        from unnest(%s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::numeric[],
+                    %s::numeric[], %s::bigint[])
+            as i (file_name, sha256, size_bytes, mtime_ns, ctime_ns, inode, device, hashed_at_ns)
+        where i.sha256 = (select f.sha256 from raw.inbox_files as f where f.file_name = i.file_name
+                          order by f.version desc limit 1)
         on conflict (file_name) do update
         set sha256 = excluded.sha256, size_bytes = excluded.size_bytes, mtime_ns = excluded.mtime_ns,
             ctime_ns = excluded.ctime_ns, inode = excluded.inode, device = excluded.device,
