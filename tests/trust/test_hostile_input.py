@@ -116,10 +116,11 @@ def csv_files(draw):
     ending = draw(st.sampled_from([b"\n", b"\r\n"]))
     final_newline = draw(st.booleans())
     lines = [header.encode()] + [line for line, _ in rows]
+    if not final_newline:
+        while rows and rows[-1][0] == b"":  # blank last lines without a newline are no lines at all
+            rows.pop()
+            lines.pop()
     data = ending.join(lines) + (ending if final_newline else b"")
-    if not final_newline and rows and rows[-1][0] == b"":
-        rows.pop()  # a blank last line without a newline is no line at all
-        data = ending.join(lines[:-1])
     if draw(st.integers(0, 15)) == 0:
         return kind, b"", [], False  # not even a header
     return kind, data, rows, header == HEADERS[kind] or header == "\ufeff" + HEADERS[kind]
