@@ -50,11 +50,11 @@ def main() -> int:
                             seed=args.seed), force=True, jobs=2)
             timings["simulate"] = time.perf_counter() - started
         server = make_url(args.server)
-        with psycopg.connect(host=server.host, port=server.port or 5432, user=server.username, dbname="postgres",
+        with psycopg.connect(**db.server_kwargs(server), dbname="postgres",
                              autocommit=True) as admin:
             admin.execute(f'drop database if exists "{args.database}" with (force)')
             admin.execute(f'create database "{args.database}"')
-        url = warehouse.bootstrap(server.set(database=args.database))
+        url = warehouse.init(server.set(database=args.database))
 
         started = time.perf_counter()
         landing.land_inbox(out / "inbox", CLOCK, url=url)

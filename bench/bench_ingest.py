@@ -92,8 +92,7 @@ def generate(inbox: Path, resources: int) -> Path:
 
 
 def connect(url):
-    return psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-                           dbname=url.database, autocommit=True)
+    return psycopg.connect(**db.server_kwargs(url), dbname=url.database, autocommit=True)
 
 
 def psql_env(url) -> dict[str, str]:
@@ -155,7 +154,7 @@ def timed_landing(inbox: Path, url) -> tuple[object, float, dict[str, float], di
 
 def one_round(inbox: Path, server, workdir: Path) -> dict:
     url = server.set(database=f"bench_ingest_{uuid.uuid4().hex[:8]}")
-    warehouse.bootstrap(url)
+    warehouse.init(url)
     try:
         report, land_seconds, per_kind, land_cpu = timed_landing(inbox, url)
         with connect(url) as conn:
@@ -201,8 +200,8 @@ def one_round(inbox: Path, server, workdir: Path) -> dict:
             marks = [line.split() for line in out.splitlines() if line.strip()]
             keyed_per_table = {name: float(marks[i + 1][1]) - float(at) for i, (name, at) in enumerate(marks[:-1])}
     finally:
-        with psycopg.connect(host=server.host, port=server.port or 5432, user=server.username,
-                             password=server.password, dbname="postgres", autocommit=True) as admin:
+        with psycopg.connect(**db.server_kwargs(server),
+                             dbname="postgres", autocommit=True) as admin:
             admin.execute(f'drop database if exists "{url.database}" with (force)')
     events = counts["order_events"] + counts["order_event_repeats"]
     orders_files = sum(1 for p in inbox.iterdir() if p.name.startswith("orders_"))

@@ -70,7 +70,7 @@ def set_up(url, accounts: int, per_account: int, work: Path) -> dict[str, float]
                     end=date(2026, 11, 1), discrepancy_rate=0, mess_rate=0), force=True, jobs=os.cpu_count() or 2)
     seconds["simulate"] = time.perf_counter() - started
     started = time.perf_counter()
-    warehouse.bootstrap(url)
+    warehouse.init(url)
     landing.land_inbox(work / "inbox", AS_OF, url=url)
     seconds["land"] = time.perf_counter() - started
     started = time.perf_counter()

@@ -241,7 +241,7 @@ def _child(mode: str, inbox: str, as_of_text: str, out: str) -> int:
     if mode == "run":
         code = cli.main(["run", "--inbox", inbox, "--as-of", as_of.isoformat()])
     else:
-        url = pipeline.warehouse.bootstrap(None)
+        url = pipeline.warehouse.init(None)
         pipeline.landing.land_inbox(Path(inbox), as_of, url=url)
         result = pipeline.build(url, as_of)
         code = 0 if result.ok else 1

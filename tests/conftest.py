@@ -1,7 +1,13 @@
-"""Shared fixtures: every test session works in its own throwaway Postgres databases, dropped at the end."""
+"""Shared fixtures: every test session (each xdist worker) works in a throwaway PostgreSQL cluster of its own.
+
+The cluster is the embedded PostgreSQL (iaas_billing.embedded) in a temporary directory, started on first use
+and removed when the session ends; BILLING_TEST_SERVER_URL points the session at another server instead
+(a PostgreSQL 15 for a compatibility run, say), where its databases are dropped at the end.
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
 import tempfile
 import uuid
@@ -11,10 +17,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+
+from iaas_billing import db
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVER_URL = make_url(os.environ.get("BILLING_TEST_SERVER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+# Durability settings of a throwaway cluster: a crash of the server (pg_ctl stop -m immediate) loses nothing
+# with them off, only a crash of the machine would, and the cluster is deleted at the session's end anyway.
+TEST_CLUSTER_SETTINGS = {"fsync": "off", "full_page_writes": "off", "max_connections": "200"}
 
 # Airflow reads its home at import time: keep test runs out of the user's .local/airflow.
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
@@ -26,9 +36,30 @@ os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(ROOT / "dags"))
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
+def new_cluster(prefix: str = "iaas-test-pg-"):
+    """A fresh embedded cluster in a temporary directory, started; destroyed at exit unless the caller does."""
+    from iaas_billing.embedded import Cluster
+
+    cluster = Cluster(Path(tempfile.mkdtemp(prefix=prefix)), settings=TEST_CLUSTER_SETTINGS)
+    atexit.register(cluster.destroy)
+    cluster.ensure_running()
+    return cluster
+
+
+def server_url() -> URL:
+    """The test session's server (its `postgres` database): BILLING_TEST_SERVER_URL, else a private cluster.
+
+    The private cluster's URL is put in BILLING_TEST_SERVER_URL once started, so that this module imported
+    twice (as `conftest` and as `tests.conftest`) and the tests' subprocesses all see the one cluster.
+    """
+    if not os.environ.get("BILLING_TEST_SERVER_URL"):
+        url = new_cluster().url("postgres")
+        os.environ["BILLING_TEST_SERVER_URL"] = url.render_as_string(hide_password=False)
+    return make_url(os.environ["BILLING_TEST_SERVER_URL"])
+
+
 def _admin():
-    return psycopg.connect(host=SERVER_URL.host, port=SERVER_URL.port or 5432, user=SERVER_URL.username,
-                           password=SERVER_URL.password, dbname="postgres", autocommit=True)
+    return psycopg.connect(**db.server_kwargs(server_url()), dbname="postgres", autocommit=True)
 
 
 class DatabaseFactory:
@@ -45,9 +76,9 @@ class DatabaseFactory:
         with _admin() as conn:
             conn.execute(f'create database "{name}"')
         self.created.append(name)
-        url = SERVER_URL.set(database=name)
+        url = server_url().set(database=name)
         if bootstrap:
-            warehouse.bootstrap(url)
+            warehouse.init(url)
         return url
 
     def drop_all(self) -> None:

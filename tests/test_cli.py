@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+from iaas_billing import db
+
 EXE = [sys.executable, "-m", "iaas_billing.cli"]
 
 
@@ -17,7 +19,7 @@ def _run(*args, env=None):
 def test_help_lists_subcommands():
     out = _run("--help")
     assert out.returncode == 0
-    for command in ("run", "simulate", "bootstrap"):
+    for command in ("run", "simulate", "init", "doctor", "warehouse"):
         assert command in out.stdout
 
 
@@ -33,7 +35,7 @@ def test_every_subcommand_has_help():
 
 
 def test_wrong_database_url_is_one_line_naming_the_host():
-    out = _run("bootstrap", env={"BILLING_DATABASE_URL": "postgresql://billing:s3cret@db.invalid:6543/warehouse"})
+    out = _run("init", env={"BILLING_DATABASE_URL": "postgresql://billing:s3cret@db.invalid:6543/warehouse"})
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1, out.stderr
@@ -43,19 +45,6 @@ def test_wrong_database_url_is_one_line_naming_the_host():
 
 
 def test_unreachable_port_names_host():
-    out = _run("bootstrap", env={"BILLING_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/warehouse"})
+    out = _run("init", env={"BILLING_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/warehouse"})
     assert out.returncode == 2
     assert "127.0.0.1:1" in out.stderr and len(out.stderr.strip().splitlines()) == 1
-
-
-def test_bootstrap_is_idempotent(fresh_url, use_database):
-    use_database(fresh_url)
-    for _ in range(2):
-        out = _run("bootstrap")
-        assert out.returncode == 0, out.stderr
-    import psycopg
-
-    with psycopg.connect(host=fresh_url.host, port=fresh_url.port, user=fresh_url.username,
-                         dbname=fresh_url.database) as conn:
-        schemas = {r[0] for r in conn.execute("select schema_name from information_schema.schemata")}
-    assert {"raw", "billing", "staging", "intermediate", "marts", "audit"} <= schemas

@@ -167,8 +167,10 @@ def close_due_periods(as_of: datetime, url: URL | None = None, *, grace: timedel
     while the hourly builds lag), dbt is built first at as_of when rebuild_if_stale, else the period
     is left for a later run. Running it twice issues nothing twice.
     """
+    from iaas_billing import warehouse
+
     as_of = _as_utc(as_of)
-    url = url or db.database_url()
+    url = warehouse.require(url, upgrade=False)
     grace = timedelta(hours=settings.GRACE_HOURS) if grace is None else grace
     closed: list[PeriodClose] = []
     with db.connect(url, autocommit=True, phase="bill-run") as conn:

@@ -45,7 +45,12 @@ def _group(subparsers, name: str, help_text: str):
     parser = subparsers.choices.get(name)
     if parser is None:
         parser = subparsers.add_parser(name, help=help_text, description=help_text)
-        parser.set_defaults(func=lambda args: parser.print_help() or 2)
+        def print_help(args) -> int:
+            parser.print_help()
+            return 2
+
+        print_help.is_help = True  # cli.main asks for no warehouse before printing help
+        parser.set_defaults(func=print_help)
         parser._group_subparsers = parser.add_subparsers(dest=f"{name}_command", metavar="SUBCOMMAND")
     return parser._group_subparsers
 

@@ -1,84 +1,58 @@
-"""Finds the warehouse (BILLING_DATABASE_URL, a local server, or a private cluster) and connects to it."""
+"""Finds the warehouse (BILLING_DATABASE_URL, else the embedded cluster) and connects to it."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from contextlib import contextmanager
-from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
-from iaas_billing.errors import BillingError
-from iaas_billing.settings import DEFAULT_SERVER_URL, LOCAL_CLUSTER_PORT, LOCAL_DIR
+from iaas_billing.errors import BillingError, TransientError
+from iaas_billing.settings import embedded_dir
 
-HOW_TO_GET_ONE = (
-    "set BILLING_DATABASE_URL to a Postgres 15+ database, install PostgreSQL "
-    "(apt-get install postgresql), or run `docker compose up -d postgres`"
-)
-
-
+MIN_SERVER_VERSION = 150000  # PostgreSQL 15: the oldest server the project supports
 APPLICATION_NAME = "iaas-billing"
 
 
-def _libpq_kwargs(url: URL, application_name: str = APPLICATION_NAME) -> dict:
-    kwargs = {
-        "host": url.host or "127.0.0.1",
-        "port": url.port or 5432,
-        "user": url.username or "postgres",
-        "dbname": url.database or "postgres",
-        "connect_timeout": 5,
-        "application_name": application_name,
-    }
+def _host(url: URL) -> str:
+    """The URL's host, or its socket directory (`?host=/path`, as the embedded cluster's URL has)."""
+    return url.host or url.query.get("host") or "127.0.0.1"
+
+
+def server_kwargs(url: URL) -> dict:
+    """psycopg.connect's host (or socket directory), port, user and password for a URL: the server and login."""
+    kwargs = {"host": _host(url), "port": url.port or 5432, "user": url.username or "postgres"}
     if url.password:
         kwargs["password"] = url.password
     return kwargs
 
 
+def _libpq_kwargs(url: URL, application_name: str = APPLICATION_NAME) -> dict:
+    return {**server_kwargs(url), "dbname": url.database or "postgres", "connect_timeout": 5,
+            "application_name": application_name}
+
+
 def where(url: URL) -> str:
-    """Host, port and database of a URL, never its password."""
-    return f"{url.host or '127.0.0.1'}:{url.port or 5432}/{url.database}"
+    """Host (or socket directory), port and database of a URL, never its password."""
+    return f"{_host(url)}:{url.port or 5432}/{url.database}"
 
 
-def _answers(url: URL) -> bool:
-    import psycopg  # here, not at module level: DAG files import this module at parse time
-    try:
-        with psycopg.connect(**{**_libpq_kwargs(url), "dbname": "postgres", "connect_timeout": 2}):
-            return True
-    except psycopg.Error:
-        return False
+def is_embedded(url: URL) -> bool:
+    """True for the embedded cluster's URL (a socket directory of ours, no BILLING_DATABASE_URL)."""
+    return not os.environ.get("BILLING_DATABASE_URL") and url.host is None
 
 
-def _start_private_cluster() -> URL | None:
-    """Create and start a cluster under .local/pg with the machine's initdb/pg_ctl, if they exist."""
-    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
-    if not (initdb and pg_ctl):
-        return None
-    data = LOCAL_DIR / "pg" / "data"
-    run_as: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        if not shutil.which("runuser"):
-            return None
-        run_as = ["runuser", "-u", "postgres", "--"]
-    if not (data / "PG_VERSION").exists():
-        data.mkdir(parents=True, exist_ok=True)
-        if run_as:
-            shutil.chown(data.parent, "postgres")
-            shutil.chown(data, "postgres")
-        subprocess.run([*run_as, initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
-                       check=True, capture_output=True)
-    url = make_url(DEFAULT_SERVER_URL).set(port=LOCAL_CLUSTER_PORT)
-    if not _answers(url):
-        log = Path(data.parent, "server.log")
-        subprocess.run([*run_as, pg_ctl, "-D", str(data), "-l", str(log), "-w", "-o",
-                        f"-p {LOCAL_CLUSTER_PORT} -k {data} -c listen_addresses=127.0.0.1", "start"],
-                       check=True, capture_output=True)
-    return url
+def embedded_cluster():
+    from iaas_billing.embedded import Cluster
+
+    return Cluster(embedded_dir())
 
 
 def database_url(*, start_local: bool = True) -> URL:
-    """The warehouse URL: BILLING_DATABASE_URL, else the local server, else a private cluster."""
+    """The warehouse URL: BILLING_DATABASE_URL, else the embedded cluster under .local/pg (started if needed).
+
+    With start_local=False nothing is started or touched: the URL is only computed (DAG files at parse time).
+    """
     raw = os.environ.get("BILLING_DATABASE_URL")
     if raw:
         try:
@@ -88,16 +62,8 @@ def database_url(*, start_local: bool = True) -> URL:
         if not url.drivername.startswith("postgresql"):
             raise BillingError(f"BILLING_DATABASE_URL must name a Postgres database, not {url.drivername}")
         return url.set(drivername="postgresql+psycopg")
-    url = make_url(DEFAULT_SERVER_URL)
-    if not start_local or _answers(url):
-        return url
-    try:
-        private = _start_private_cluster()
-    except subprocess.CalledProcessError as exc:
-        raise BillingError(f"could not start a private Postgres under .local/pg ({exc}); {HOW_TO_GET_ONE}") from exc
-    if private is None:
-        raise BillingError(f"no Postgres answers on 127.0.0.1:5432 and none can be started here; {HOW_TO_GET_ONE}")
-    return private
+    cluster = embedded_cluster()
+    return cluster.ensure_running() if start_local else cluster.url()
 
 
 def loader_url() -> URL:
@@ -123,9 +89,17 @@ def ensure_database(url: URL) -> None:
             if not exists:
                 conn.execute(f'create database "{url.database}"')
     except psycopg.OperationalError as exc:
-        raise BillingError(f"cannot connect to Postgres at {where(url)}: {_first_line(exc)}") from exc
+        raise TransientError(f"cannot connect to Postgres at {where(url)}: {_first_line(exc)}") from exc
     except psycopg.errors.InsufficientPrivilege:
         pass  # a managed database the role may not create: connecting to it will tell
+
+
+def check_server_version(number: int, text: str | None, url: URL) -> None:
+    """Refuse a server older than PostgreSQL 15, in one line."""
+    if number < MIN_SERVER_VERSION:
+        shown = (text or str(number)).split()[0]
+        raise BillingError(f"the server at {where(url)} runs PostgreSQL {shown}; the warehouse needs "
+                           f"PostgreSQL 15 or newer")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -146,8 +120,14 @@ def connect(url: URL | None = None, *, autocommit: bool = False, phase: str | No
     try:
         conn = psycopg.connect(**_libpq_kwargs(url, name), autocommit=autocommit)
     except psycopg.OperationalError as exc:
-        raise BillingError(f"cannot connect to Postgres at {where(url)}: {_first_line(exc)}") from exc
+        if f'database "{url.database}" does not exist' in str(exc):
+            from iaas_billing.errors import WarehouseMissing
+
+            raise WarehouseMissing(f"the database {url.database!r} does not exist at {where(url)}: "
+                                   f"create the warehouse with `iaas-billing init`") from None
+        raise TransientError(f"cannot connect to Postgres at {where(url)}: {_first_line(exc)}") from exc
     try:
+        check_server_version(conn.info.server_version, conn.info.parameter_status("server_version"), url)
         yield conn
     finally:
         conn.close()
@@ -161,7 +141,7 @@ def dbt_env(url: URL | None = None) -> dict[str, str]:
     """Environment variables read by dbt_project/profiles.yml."""
     url = url or database_url()
     return {
-        "BILLING_PGHOST": url.host or "127.0.0.1",
+        "BILLING_PGHOST": _host(url),
         "BILLING_PGPORT": str(url.port or 5432),
         "BILLING_PGUSER": url.username or "postgres",
         "BILLING_PGPASSWORD": url.password or "",

@@ -35,7 +35,9 @@ def run_dbt(args: list[str], *, url: URL | None = None, as_of: datetime | None =
     """Invoke `dbt <args>` against the warehouse; failures raise a BillingError naming the failed nodes."""
     from dbt.cli.main import dbtRunner
 
-    url = url or db.database_url()
+    from iaas_billing import warehouse
+
+    url = warehouse.require(url, upgrade=False)
     command = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
                "--quiet", "--no-use-colors"]
     if as_of is not None or vars:

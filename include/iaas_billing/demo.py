@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         out = Path(args.dir)
         _simulate(out, args.accounts, args.seed)
-        url = warehouse.bootstrap()
+        url = warehouse.init()
         print(f"warehouse: {db.where(url)}")
         for as_of in (CLOSE_OCTOBER, AFTER_LATE_DATA):
             started = time.monotonic()

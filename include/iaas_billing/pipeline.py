@@ -68,7 +68,7 @@ def run(inbox: Path, as_of: datetime, url: URL | None = None) -> RunReport:
     Without an explicit url, landing connects as BILLING_LOADER_DATABASE_URL when it is set.
     """
     loader = url or db.loader_url()
-    url = warehouse.bootstrap(url)
+    url = warehouse.require(url)
     report = RunReport(as_of=as_of)
     with exclusive_run(url):
         report.landing = landing.land_inbox(inbox, as_of, url=loader)

@@ -15,8 +15,6 @@ DBT_RUN_DIR = LOCAL_DIR / "dbt"
 DEFAULT_INBOX = LOCAL_DIR / "inbox"
 GX_DIR = LOCAL_DIR / "gx"
 
-DEFAULT_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/iaas_billing"
-LOCAL_CLUSTER_PORT = 54329
 
 GRACE_HOURS = float(os.environ.get("BILLING_GRACE_HOURS", "1"))
 EXTRACT_DELAY_HOURS = float(os.environ.get("BILLING_EXTRACT_DELAY_HOURS", "2"))
@@ -24,3 +22,8 @@ EXTRACT_DELAY_HOURS = float(os.environ.get("BILLING_EXTRACT_DELAY_HOURS", "2"))
 
 def inbox_dir() -> Path:
     return Path(os.environ.get("BILLING_INBOX_DIR", DEFAULT_INBOX))
+
+
+def embedded_dir() -> Path:
+    """Where the embedded warehouse cluster lives when BILLING_DATABASE_URL is unset (BILLING_PG_DIR overrides)."""
+    return Path(os.environ.get("BILLING_PG_DIR", LOCAL_DIR / "pg"))

@@ -1,4 +1,9 @@
-"""Creates the warehouse's schemas and the tables Python writes (raw landing, the invoice ledger)."""
+"""Creates the warehouse (`iaas-billing init`) and checks, before anything writes, that one is there.
+
+Only `init` creates: the database when it is missing, the schemas, the roles and the tables Python writes
+(raw landing, the invoice ledger). Every other entry calls `require`, which refuses a database that does
+not exist or holds no warehouse, so that a mistyped name never becomes a new warehouse with invoices in it.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,13 @@ from importlib import resources
 from sqlalchemy.engine import URL
 
 from iaas_billing import db
+from iaas_billing.errors import WarehouseMissing
 
 BOOTSTRAP_LOCK = 7_100_001  # pg_advisory_xact_lock key: two runs never run the DDL at once
+# True when the tables whose presence makes a database a warehouse are there (one per schema of the DDL).
+_IS_WAREHOUSE = ("(select count(*) = 3 from pg_class c join pg_namespace s on s.oid = c.relnamespace"
+                 " where (s.nspname, c.relname) in (('raw', 'inbox_files'), ('billing', 'closed_periods'),"
+                 " ('audit', 'recon_runs')))")
 
 
 def ddl_files() -> list[str]:
@@ -16,28 +26,49 @@ def ddl_files() -> list[str]:
     return sorted(p.name for p in sql_dir.iterdir() if p.name.endswith(".sql"))
 
 
-def bootstrap(url: URL | None = None) -> URL:
-    """Create the database if needed and apply every idempotent DDL file in sql/, in name order."""
+def init(url: URL | None = None) -> URL:
+    """Create the database if it is missing and apply every idempotent DDL file in sql/, in name order.
+
+    Safe to run twice, and on an existing warehouse it changes nothing that holds data.
+    """
     url = url or db.database_url()
     db.ensure_database(url)
+    _apply_ddl(url)
+    return url
+
+
+def require(url: URL | None = None, *, upgrade: bool = True) -> URL:
+    """The warehouse's URL once it is known to exist; WarehouseMissing (exit 2, never retried) if not.
+
+    With upgrade, the idempotent DDL is applied again, so a warehouse made by an older version of the
+    project gains the tables a newer one writes (the owner role does this; pipeline roles run no DDL).
+    """
+    url = url or db.database_url()
+    with db.connect(url) as conn:
+        present = conn.execute(f"select {_IS_WAREHOUSE}").fetchone()[0]
+    if not present:
+        raise WarehouseMissing(f"the database {url.database!r} at {db.where(url)} holds no warehouse: "
+                               f"create it with `iaas-billing init`")
+    if upgrade:
+        _apply_ddl(url)
+    return url
+
+
+def _apply_ddl(url: URL) -> None:
     sql_dir = resources.files("iaas_billing") / "sql"
     with db.connect(url) as conn:
         if _bootstrapped_by_another_role(conn):
-            return url  # a pipeline role (045_pipeline_roles.sql) runs no DDL: the owner role bootstraps
+            return  # a pipeline role (045_pipeline_roles.sql) runs no DDL: the owner role bootstraps
         with conn.transaction():
             conn.execute("select pg_advisory_xact_lock(%s)", (BOOTSTRAP_LOCK,))
             for name in ddl_files():
                 conn.execute((sql_dir / name).read_text())
-    return url
 
 
 def _bootstrapped_by_another_role(conn) -> bool:
     """True when the warehouse exists and belongs to a role the current one is not (e.g. billing_loader)."""
     row = conn.execute(
-        "select pg_has_role(current_user, n.nspowner, 'USAGE'),"
-        " (select count(*) = 3 from pg_class c join pg_namespace s on s.oid = c.relnamespace"
-        "  where (s.nspname, c.relname) in (('raw', 'inbox_files'), ('billing', 'closed_periods'),"
-        "  ('audit', 'recon_runs')))"
+        f"select pg_has_role(current_user, n.nspowner, 'USAGE'), {_IS_WAREHOUSE}"
         " from pg_namespace n where n.nspname = 'raw'").fetchone()
     conn.rollback()
     return row is not None and not row[0] and row[1]

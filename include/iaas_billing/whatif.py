@@ -156,7 +156,7 @@ def run(catalog_file: Path, period: date, name: str, url: URL | None = None) -> 
         data = Path(catalog_file).read_bytes()
     except OSError as exc:
         raise BillingError(f"cannot read the proposed price list {catalog_file}: {exc.strerror or exc}") from exc
-    url = warehouse.bootstrap(url)
+    url = warehouse.require(url)
     file = Path(catalog_file).name
     with db.connect(url, autocommit=True) as conn:
         rows = validate(conn, file, data)

@@ -8,6 +8,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from iaas_billing import db
+
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 
 EVENT = ('{"event_id": "e1", "event_time": "2026-10-02T09:15:00Z", "seq": 1, "account_id": "ACC-1", '
@@ -36,7 +38,7 @@ def load_dag(dag_id: str, file_name: str):
 
 
 def _rows(url, query):
-    with psycopg.connect(host=url.host, port=url.port, user=url.username, dbname=url.database) as conn:
+    with psycopg.connect(**db.server_kwargs(url), dbname=url.database) as conn:
         return conn.execute(query).fetchall()
 
 

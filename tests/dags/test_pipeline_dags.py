@@ -41,7 +41,7 @@ def test_ingest_then_transform(airflow_db, load_dag, fresh_url, use_database, ti
     assert states["validate_marts"] == "success"
     assert states["vacuum_rated_tables"] == "success"
 
-    with psycopg.connect(host=fresh_url.host, port=fresh_url.port, user=fresh_url.username,
+    with psycopg.connect(**db.server_kwargs(fresh_url),
                          dbname=fresh_url.database) as conn:
         accounts = conn.execute("select account_id, currency, minor_units from marts.dim_accounts "
                                 "order by account_id").fetchall()

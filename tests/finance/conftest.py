@@ -7,8 +7,8 @@ import uuid
 import psycopg
 import pytest
 
-from iaas_billing import dbt_runner
-from tests.conftest import SERVER_URL
+from iaas_billing import db, dbt_runner
+from tests.conftest import server_url
 from tests.finance import world
 
 # What the finance models need, built by dbt; the rating and reconciliation marts they read
@@ -23,7 +23,7 @@ HAND_MADE = ["fct_invoice_lines", "fct_invoices", "fct_reconciliation_breaks"]
 
 
 def connect(url, **kwargs) -> psycopg.Connection:
-    return psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, dbname=url.database, **kwargs)
+    return psycopg.connect(**db.server_kwargs(url), dbname=url.database, **kwargs)
 
 
 def build_finance(url) -> dbt_runner.DbtResult:
@@ -52,14 +52,14 @@ def login_role():
 
     def _make(group: str) -> str:
         name = f"test_{group}_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(host=SERVER_URL.host, port=SERVER_URL.port or 5432, user=SERVER_URL.username,
+        with psycopg.connect(**db.server_kwargs(server_url()),
                              dbname="postgres", autocommit=True) as conn:
             conn.execute(f'create role "{name}" login in role {group}')
         created.append(name)
         return name
 
     yield _make
-    with psycopg.connect(host=SERVER_URL.host, port=SERVER_URL.port or 5432, user=SERVER_URL.username,
+    with psycopg.connect(**db.server_kwargs(server_url()),
                          dbname="postgres", autocommit=True) as conn:
         for name in created:
             conn.execute(f'drop role if exists "{name}"')

@@ -5,13 +5,14 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from iaas_billing import db
 from tests.finance.conftest import build_finance, connect
 
 COST_OR_MARGIN = ("cost", "margin")
 
 
 def as_role(url, role):
-    return psycopg.connect(host=url.host, port=url.port or 5432, user=role, dbname=url.database, autocommit=True)
+    return psycopg.connect(**{**db.server_kwargs(url), "user": role}, dbname=url.database, autocommit=True)
 
 
 def denied(conn, statement: str) -> bool:

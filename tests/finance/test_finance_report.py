@@ -7,8 +7,8 @@ import re
 import psycopg
 import pytest
 
-from iaas_billing import cli
-from tests.conftest import SERVER_URL
+from iaas_billing import cli, db
+from tests.conftest import server_url
 from tests.finance.conftest import connect
 
 
@@ -58,7 +58,7 @@ def test_reconciliation_status_with_amount_at_risk(page):
 
 def test_reconciliation_not_available_without_the_breaks_mart(finance_url, tmp_path, databases):
     name = f"{finance_url.database}_norecon"
-    with psycopg.connect(host=SERVER_URL.host, port=SERVER_URL.port or 5432, user=SERVER_URL.username,
+    with psycopg.connect(**db.server_kwargs(server_url()),
                          dbname="postgres", autocommit=True) as admin:
         admin.execute(f'create database "{name}" template "{finance_url.database}"')
     databases.created.append(name)

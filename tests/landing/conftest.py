@@ -9,6 +9,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from iaas_billing import db
+
 # Late enough that every file of the hand-made inboxes (October 2026) is delivered.
 LATE = datetime(2027, 1, 1, tzinfo=UTC)
 
@@ -71,8 +73,8 @@ def sql(fresh_url):
     """sql(query, *params) -> list of rows, from this test's database."""
 
     def _sql(query: str, *params):
-        with psycopg.connect(host=fresh_url.host, port=fresh_url.port, user=fresh_url.username,
-                             password=fresh_url.password, dbname=fresh_url.database) as conn:
+        with psycopg.connect(**db.server_kwargs(fresh_url),
+                             dbname=fresh_url.database) as conn:
             return conn.execute(query, params).fetchall()
 
     return _sql

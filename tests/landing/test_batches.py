@@ -12,6 +12,7 @@ import time
 import psycopg
 import pytest
 
+from iaas_billing import db
 from iaas_billing.errors import BillingError
 from iaas_billing.landing import batch, land_inbox, staging
 
@@ -41,8 +42,7 @@ def rows_by_name(sql) -> dict[str, list]:
 
 def sql_on(url):
     def _sql(query: str, *params):
-        with psycopg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
-                             dbname=url.database) as conn:
+        with psycopg.connect(**db.server_kwargs(url), dbname=url.database) as conn:
             return conn.execute(query, params).fetchall()
     return _sql
 
@@ -179,8 +179,8 @@ def test_a_kill_mid_batch_leaves_no_file_of_it_and_the_rerun_lands_what_an_unint
 
     proc = run_landing(inbox.path, fresh_url)
     copied = 0
-    with psycopg.connect(host=fresh_url.host, port=fresh_url.port, user=fresh_url.username,
-                         password=fresh_url.password, dbname=fresh_url.database, autocommit=True) as conn:
+    with psycopg.connect(**db.server_kwargs(fresh_url),
+                         dbname=fresh_url.database, autocommit=True) as conn:
         deadline = time.monotonic() + 120
         while copied < 2.5 * per_file and proc.poll() is None and time.monotonic() < deadline:
             row = conn.execute("select max(p.tuples_processed) from pg_stat_progress_copy as p "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
+from iaas_billing import db
 from iaas_billing.landing import catalog
 from iaas_billing.landing.records import Quarantined
 
@@ -13,8 +14,7 @@ CPU_SO = "cpu,CPU,compute,hourly,vcpu,SO,EUR,0.01,,2026-10-01"
 
 
 def connect(url):
-    return psycopg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
-                           dbname=url.database)
+    return psycopg.connect(**db.server_kwargs(url), dbname=url.database)
 
 
 def csv(*lines: str) -> bytes:

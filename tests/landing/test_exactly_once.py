@@ -11,6 +11,8 @@ import time
 
 import psycopg
 
+from iaas_billing import db
+
 from .conftest import CATALOG_HEADER, PRIMARY_HEADER, event
 
 AS_OF = "2026-12-01T00:00:00Z"
@@ -23,8 +25,7 @@ def run_landing(inbox, url) -> subprocess.Popen:
 
 
 def connect(url):
-    return psycopg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
-                           dbname=url.database, autocommit=True)
+    return psycopg.connect(**db.server_kwargs(url), dbname=url.database, autocommit=True)
 
 
 def big_extract(count: int, prefix: str) -> str:

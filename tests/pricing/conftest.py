@@ -12,7 +12,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from iaas_billing import billrun, dbt_runner, preview
+from iaas_billing import billrun, db, dbt_runner, preview
 from tests.pricing import world
 
 # The pricing models, the bill run's models and the finance marts, and everything they are built from; other
@@ -33,7 +33,7 @@ def build(url, as_of, *extra: str) -> dbt_runner.DbtResult:
 
 
 def query(url, sql: str, *params) -> list[tuple]:
-    with psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, dbname=url.database) as conn:
+    with psycopg.connect(**db.server_kwargs(url), dbname=url.database) as conn:
         return conn.execute(sql, params).fetchall()
 
 

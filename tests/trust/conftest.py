@@ -12,15 +12,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy.engine import make_url
+
+from iaas_billing import db
+from tests.conftest import _admin
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVER_URL = make_url(os.environ.get("BILLING_TEST_SERVER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
-
-
-def _admin():
-    return psycopg.connect(host=SERVER_URL.host, port=SERVER_URL.port or 5432, user=SERVER_URL.username,
-                           password=SERVER_URL.password, dbname="postgres", autocommit=True)
 
 AS_OF = "2026-11-03T02:00:00Z"
 # Columns of marts that are not a function of (inbox, --as-of): the wall clock of landing, and surrogate keys
@@ -29,8 +25,8 @@ NOT_DETERMINISTIC = {"landed_at", "file_id", "run_id", "first_run_id", "last_run
 
 
 def _sql(url, query: str, params=None, *, user: str | None = None, password: str | None = None):
-    with psycopg.connect(host=url.host, port=url.port or 5432, user=user or url.username,
-                         password=password if user else url.password, dbname=url.database, autocommit=True) as c:
+    login = {"user": user, "password": password} if user else {}
+    with psycopg.connect(**{**db.server_kwargs(url), **login}, dbname=url.database, autocommit=True) as c:
         cur = c.execute(query, params)
         return cur.fetchall() if cur.description else cur.rowcount
 

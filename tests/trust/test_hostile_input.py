@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from iaas_billing import db
 from iaas_billing.landing import land_inbox
 from iaas_billing.landing.vocab import COUNTRIES, CURRENCIES, EVENT_TYPES
 
@@ -161,7 +162,7 @@ def _loaded_rows(url, table: str, file_id: int) -> list[dict]:
     import psycopg
     from psycopg.rows import dict_row
 
-    with psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, dbname=url.database) as conn:
+    with psycopg.connect(**db.server_kwargs(url), dbname=url.database) as conn:
         conn.row_factory = dict_row
         return conn.execute(f"select * from raw.{table} where file_id = %s", (file_id,)).fetchall()
 

@@ -20,7 +20,7 @@ from iaas_billing import db, warehouse
 from iaas_billing.errors import BillingError
 from iaas_billing.landing import land_inbox
 
-from .conftest import ROOT, SERVER_URL, command_env, exactly_once, run_to_end, sql
+from .conftest import ROOT, command_env, exactly_once, run_to_end, server_url, sql
 
 TINY = ROOT / "tests" / "fixtures" / "tiny_inbox"
 LATE = datetime(2027, 1, 1, tzinfo=UTC)
@@ -28,8 +28,7 @@ GROUPS = ("billing_loader", "billing_transformer")
 
 
 def as_role(url, query: str, params=None):
-    with psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-                         dbname=url.database, autocommit=True) as conn:
+    with psycopg.connect(**db.server_kwargs(url), dbname=url.database, autocommit=True) as conn:
         cur = conn.execute(query, params)
         return cur.fetchall() if cur.description else cur.rowcount
 
@@ -50,7 +49,7 @@ def tiny_inbox(tmp_path) -> Path:
 
 
 def test_groups_are_nologin_and_not_superuser(logins):
-    rows = sql(SERVER_URL, "select rolname, rolcanlogin, rolsuper, rolcreatedb, rolcreaterole, rolbypassrls,"
+    rows = sql(server_url(), "select rolname, rolcanlogin, rolsuper, rolcreatedb, rolcreaterole, rolbypassrls,"
                                   " rolreplication from pg_roles where rolname = any(%s) order by rolname",
                (list(GROUPS),))
     assert [r[0] for r in rows] == list(GROUPS)
@@ -66,8 +65,8 @@ def test_logins_are_not_superuser_and_take_their_group(logins, fresh_url):
 
 
 def test_bootstrap_twice_is_idempotent(fresh_url):
-    warehouse.bootstrap(fresh_url)
-    warehouse.bootstrap(fresh_url)
+    warehouse.init(fresh_url)
+    warehouse.init(fresh_url)
     assert sql(fresh_url, "select count(*) from pg_roles where rolname = any(%s)", (list(GROUPS),))[0][0] == 2
 
 

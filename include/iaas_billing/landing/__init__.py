@@ -53,7 +53,7 @@ def land_inbox(inbox: Path, as_of: datetime | None = None, url: URL | None = Non
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise BillingError(f"inbox {inbox} is not a directory")
-    url = warehouse.bootstrap(url)
+    url = warehouse.require(url)
     scan = discover.scan(inbox, as_of)
     report = LandingReport(files_seen=len(scan.visible), ignored_entries=scan.ignored,
                            files_not_yet_delivered=scan.not_yet_delivered)

@@ -102,11 +102,11 @@ def _short(level: str) -> str:
 def run_checks(as_of: datetime, url: URL | None = None, *, levels: tuple[str, ...] | None = None,
                rebuild_models: bool = True, build_marts: bool = True) -> ReconSummary:
     """Run the reconciliation checks of `levels` (default: all) at the clock `as_of`."""
-    from iaas_billing import db, dbt_runner, quiet
+    from iaas_billing import db, dbt_runner, quiet, warehouse
     from iaas_billing.recon import gx, register
 
     quiet.silence()
-    url = url or db.database_url()
+    url = warehouse.require(url, upgrade=False)
     levels = tuple(levels or defs.LEVELS)
     defs.checks_for(levels)  # validates the names
     summary = ReconSummary(as_of=as_of, levels=levels)
