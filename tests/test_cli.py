@@ -6,8 +6,6 @@ import os
 import subprocess
 import sys
 
-from iaas_billing import db
-
 EXE = [sys.executable, "-m", "iaas_billing.cli"]
 
 

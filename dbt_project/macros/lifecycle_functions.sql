@@ -15,7 +15,7 @@
 {% macro create_lifecycle_functions() %}
 do $do$
 begin
-    perform pg_advisory_xact_lock(7100005);
+    perform pg_advisory_xact_lock({{ var('lock_keys')['lifecycle_functions'] }});
 
     create schema if not exists intermediate;
 

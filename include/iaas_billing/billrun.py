@@ -25,12 +25,11 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg
 from sqlalchemy.engine import URL
 
-from iaas_billing import db, settings
+from iaas_billing import db, locks, settings
 from iaas_billing.errors import BillingError
 
 log = logging.getLogger(__name__)
 
-BILL_RUN_LOCK = 7_100_004  # pg_advisory_lock key: one bill run at a time
 MODELS_SCHEMA = "intermediate"
 # The close hashes the period's day pieces once (the lineage, per line x resource): with the server's default
 # work_mem (4MB) a 100,000-resource month spills ~1 GB to disk and takes twice as long. Set for the close's
@@ -173,30 +172,26 @@ def close_due_periods(as_of: datetime, url: URL | None = None, *, grace: timedel
     url = warehouse.require(url, upgrade=False)
     grace = timedelta(hours=settings.GRACE_HOURS) if grace is None else grace
     closed: list[PeriodClose] = []
-    with db.connect(url, autocommit=True, phase="bill-run") as conn:
-        conn.execute("select pg_advisory_lock(%s)", (BILL_RUN_LOCK,))
-        try:
-            periods = _periods(conn)
-            due = [(p, rated) for p, is_closed, rated in periods
-                   if not is_closed and period_end(p) + grace <= as_of]
-            if due and min(rated for _, rated in due) < period_end(due[-1][0]):
-                if not rebuild_if_stale:
-                    log.warning("rating built through %s only: periods ending later are left open", due[0][1])
-                else:
-                    from iaas_billing import dbt_runner
+    with locks.warehouse_writer(url, "bill run"), db.connect(url, autocommit=True, phase="bill-run") as conn:
+        periods = _periods(conn)
+        due = [(p, rated) for p, is_closed, rated in periods
+               if not is_closed and period_end(p) + grace <= as_of]
+        if due and min(rated for _, rated in due) < period_end(due[-1][0]):
+            if not rebuild_if_stale:
+                log.warning("rating built through %s only: periods ending later are left open", due[0][1])
+            else:
+                from iaas_billing import dbt_runner
 
-                    dbt_runner.run_dbt(["build"], url=url, as_of=as_of)
-                    periods = _periods(conn)
-                    due = [(p, rated) for p, is_closed, rated in periods
-                           if not is_closed and period_end(p) + grace <= as_of]
-            for period, rated_through in due:
-                if rated_through < period_end(period):
-                    log.warning("not closing %s: rating built through %s only", period, rated_through)
-                    break
-                result = _close_one(conn, period, as_of)
-                if result is not None:
-                    log.info("%s", result)
-                    closed.append(result)
-        finally:
-            conn.execute("select pg_advisory_unlock(%s)", (BILL_RUN_LOCK,))
+                dbt_runner.run_dbt(["build"], url=url, as_of=as_of)
+                periods = _periods(conn)
+                due = [(p, rated) for p, is_closed, rated in periods
+                       if not is_closed and period_end(p) + grace <= as_of]
+        for period, rated_through in due:
+            if rated_through < period_end(period):
+                log.warning("not closing %s: rating built through %s only", period, rated_through)
+                break
+            result = _close_one(conn, period, as_of)
+            if result is not None:
+                log.info("%s", result)
+                closed.append(result)
     return closed

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import URL
 
-from iaas_billing import db
+from iaas_billing import db, locks
 from iaas_billing.environment import overridden
 from iaas_billing.errors import BillingError
 from iaas_billing.settings import DBT_PROJECT_DIR, DBT_RUN_DIR
+
+# dbt commands that create or replace relations: they run under the warehouse writer's lock (locks.py).
+WRITING_COMMANDS = {"build", "run", "seed", "snapshot", "retry", "run-operation"}
 
 
 @dataclass
@@ -44,7 +48,9 @@ def run_dbt(args: list[str], *, url: URL | None = None, as_of: datetime | None =
         command += ["--vars", dbt_vars(as_of, **(vars or {}))]
     work_dirs = {"DBT_TARGET_PATH": os.environ.get("DBT_TARGET_PATH") or str(DBT_RUN_DIR / "target"),
                  "DBT_LOG_PATH": os.environ.get("DBT_LOG_PATH") or str(DBT_RUN_DIR / "logs")}
-    with overridden({**db.dbt_env(url), **work_dirs}):
+    writes = args[0] in WRITING_COMMANDS
+    with locks.warehouse_writer(url, f"dbt {args[0]}") if writes else nullcontext(), \
+            overridden({**db.dbt_env(url), **work_dirs}):
         res = dbtRunner().invoke(command)
     counts: dict[str, int] = {}
     failures: list[str] = []

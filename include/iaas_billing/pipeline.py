@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import URL
 
-from iaas_billing import billrun, db, dbt_runner, landing, recon, warehouse
+from iaas_billing import billrun, db, dbt_runner, landing, locks, recon, warehouse
 
 
 @dataclass
@@ -43,25 +42,6 @@ def vacuum_touched(url: URL) -> None:
                 conn.execute(f"vacuum (analyze) {table}")
 
 
-PIPELINE_LOCK = 7_100_020  # session advisory lock: one run at a time per warehouse
-
-
-@contextmanager
-def exclusive_run(url: URL):
-    """Hold the warehouse's pipeline lock for the whole run: a second run waits, then finds nothing to do.
-
-    Landing, the bill run and reconciliation each have their own locks; this one also keeps two
-    dbt builds from replacing the same relations at once.
-    """
-    with db.connect(url, autocommit=True) as conn:
-        conn.execute("select pg_advisory_lock(%s)", (PIPELINE_LOCK,))
-        try:
-            yield
-        finally:
-            if not conn.closed:
-                conn.execute("select pg_advisory_unlock(%s)", (PIPELINE_LOCK,))
-
-
 def run(inbox: Path, as_of: datetime, url: URL | None = None) -> RunReport:
     """Process everything delivered by as_of; run twice, the second run changes nothing.
 
@@ -70,7 +50,7 @@ def run(inbox: Path, as_of: datetime, url: URL | None = None) -> RunReport:
     loader = url or db.loader_url()
     url = warehouse.require(url)
     report = RunReport(as_of=as_of)
-    with exclusive_run(url):
+    with locks.warehouse_writer(url, "iaas-billing run"):  # a second run waits, then finds nothing to do
         report.landing = landing.land_inbox(inbox, as_of, url=loader)
         report.dbt = build(url, as_of)
         report.bill_runs = billrun.close_due_periods(as_of, url=url)

@@ -11,10 +11,9 @@ from importlib import resources
 
 from sqlalchemy.engine import URL
 
-from iaas_billing import db
+from iaas_billing import db, locks
 from iaas_billing.errors import WarehouseMissing
 
-BOOTSTRAP_LOCK = 7_100_001  # pg_advisory_xact_lock key: two runs never run the DDL at once
 # True when the tables whose presence makes a database a warehouse are there (one per schema of the DDL).
 _IS_WAREHOUSE = ("(select count(*) = 3 from pg_class c join pg_namespace s on s.oid = c.relnamespace"
                  " where (s.nspname, c.relname) in (('raw', 'inbox_files'), ('billing', 'closed_periods'),"
@@ -60,7 +59,7 @@ def _apply_ddl(url: URL) -> None:
         if _bootstrapped_by_another_role(conn):
             return  # a pipeline role (045_pipeline_roles.sql) runs no DDL: the owner role bootstraps
         with conn.transaction():
-            conn.execute("select pg_advisory_xact_lock(%s)", (BOOTSTRAP_LOCK,))
+            conn.execute("select pg_advisory_xact_lock(%s)", (locks.BOOTSTRAP,))  # two never run the DDL at once
             for name in ddl_files():
                 conn.execute((sql_dir / name).read_text())
 

@@ -19,10 +19,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL
 
-from iaas_billing import db
+from iaas_billing import db, locks
 from iaas_billing.errors import BillingError
 
-WHATIF_LOCK = 7_100_009  # pg_advisory_xact_lock key: one scenario write at a time
 MAX_NAME = 100
 # The views the command reads; rebuilt with `dbt run` when a partial build has dropped them (cascade).
 WHATIF_MODELS = ("int_pricing_proposed_prices", "int_pricing_charges_rerated", "int_pricing_lines_proposed",
@@ -129,7 +128,7 @@ def store(conn, name: str, period: date, file: str, sha256: str, rows: list[tupl
     conn must be in autocommit mode, so that the block below is the transaction (not a savepoint).
     """
     with conn.transaction():
-        conn.execute("select pg_advisory_xact_lock(%s)", (WHATIF_LOCK,))
+        conn.execute("select pg_advisory_xact_lock(%s)", (locks.WHATIF,))
         replaced = conn.execute("delete from whatif.scenarios where scenario = %s", (name,)).rowcount > 0
         conn.execute("insert into whatif.scenarios (scenario, billing_period, catalog_file, catalog_sha256,"
                      " proposed_row_count, created_at) values (%s, %s, %s, %s, %s, %s)",

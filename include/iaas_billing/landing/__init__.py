@@ -46,7 +46,7 @@ def land_inbox(inbox: Path, as_of: datetime | None = None, url: URL | None = Non
     retry after a crash never land a file twice. Consecutive orders extracts land several per transaction
     (batch.py), every other file in a transaction of its own (land.py).
     """
-    from iaas_billing import db, warehouse
+    from iaas_billing import db, locks, warehouse
     from iaas_billing.landing import batch, copy_load, discover, land, manifest, prefetch, stat_cache
 
     as_of = _as_utc(as_of)
@@ -90,7 +90,8 @@ def land_inbox(inbox: Path, as_of: datetime | None = None, url: URL | None = Non
                 record(guarded([extract.file.name], lambda e=extract: batch.land_orders(conn, [e], as_of)), 1)
         extracts.clear()
 
-    with db.connect(url, autocommit=True, phase="landing") as conn:  # each transaction is explicit (land.py, batch.py)
+    with locks.warehouse_writer(url, "landing"), \
+            db.connect(url, autocommit=True, phase="landing") as conn:  # each transaction is explicit (land.py, batch.py)
         copy_load.prepare_session(conn)
         known = manifest.latest_hashes(conn)
         cached = stat_cache.load(conn)

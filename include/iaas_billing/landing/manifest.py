@@ -7,12 +7,13 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
+from iaas_billing import locks
 from iaas_billing.landing.discover import InboxFile
 from iaas_billing.landing.records import FileOutcome
 
 # pg_advisory_xact_lock key held by the transaction that lands one file: two runs never land at once,
 # and the second one sees the first one's manifest row when it gets the lock.
-LANDING_LOCK = 7_100_010
+LANDING_LOCK = locks.LANDING
 
 # One round trip: begin, lock, then insert the next version of the file unless its latest version has this
 # very content. The insert is a statement of its own, so under READ COMMITTED it reads the manifest after

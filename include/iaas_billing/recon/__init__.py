@@ -101,12 +101,20 @@ def _short(level: str) -> str:
 
 def run_checks(as_of: datetime, url: URL | None = None, *, levels: tuple[str, ...] | None = None,
                rebuild_models: bool = True, build_marts: bool = True) -> ReconSummary:
-    """Run the reconciliation checks of `levels` (default: all) at the clock `as_of`."""
-    from iaas_billing import db, dbt_runner, quiet, warehouse
-    from iaas_billing.recon import gx, register
+    """Run the reconciliation checks of `levels` (default: all) at the clock `as_of`, as the warehouse's writer."""
+    from iaas_billing import locks, quiet, warehouse
 
     quiet.silence()
     url = warehouse.require(url, upgrade=False)
+    with locks.warehouse_writer(url, "reconciliation"):
+        return _run_checks(as_of, url, levels, rebuild_models, build_marts)
+
+
+def _run_checks(as_of: datetime, url: URL, levels: tuple[str, ...] | None, rebuild_models: bool,
+                build_marts: bool) -> ReconSummary:
+    from iaas_billing import db, dbt_runner
+    from iaas_billing.recon import gx, register
+
     levels = tuple(levels or defs.LEVELS)
     defs.checks_for(levels)  # validates the names
     summary = ReconSummary(as_of=as_of, levels=levels)

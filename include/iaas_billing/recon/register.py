@@ -20,9 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from iaas_billing import locks
 from iaas_billing.recon import checks as defs
-
-REGISTER_LOCK = 7_100_005  # pg_advisory_xact_lock key: one writer at a time
 
 BREAK_ID_SQL = "md5(recon_level || '|' || break_type || '|' || break_key)"
 # what a later run may update on a break it finds again (the key columns never change)
@@ -62,7 +61,7 @@ def _found_sql(evaluated: list[defs.Check]) -> str:
 def merge(conn, run_id: int, as_of: datetime, evaluated: list[defs.Check]) -> MergeResult:
     """Record the breaks of the evaluated checks (inside the caller's transaction)."""
     result = MergeResult()
-    conn.execute("select pg_advisory_xact_lock(%s)", (REGISTER_LOCK,))
+    conn.execute("select pg_advisory_xact_lock(%s)", (locks.BREAK_REGISTER,))
     conn.execute("drop table if exists pg_temp.recon_found")
     conn.execute("create temp table recon_found (recon_level text, break_type text, break_key text, "
                  "business_date date, account_id text, sku text, event_type text, currency text, "

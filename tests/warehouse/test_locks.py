@@ -1,0 +1,104 @@
+"""Every advisory lock key is declared once (locks.py, dbt vars), no two are equal, and writers take turns."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from iaas_billing import db, locks
+from iaas_billing.errors import TransientError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _dbt_keys() -> dict[str, int]:
+    project = yaml.safe_load((ROOT / "dbt_project" / "dbt_project.yml").read_text())
+    return {k: int(v) for k, v in project["vars"]["lock_keys"].items()}
+
+
+def test_no_two_lock_keys_are_equal():
+    assert len(locks.KEYS) >= 6
+    by_value: dict[int, list[str]] = {}
+    for name, value in locks.KEYS.items():
+        by_value.setdefault(value, []).append(name)
+    assert {v: n for v, n in by_value.items() if len(n) > 1} == {}
+
+
+def test_the_dbt_projects_keys_are_the_registrys():
+    """dbt's SQL takes its keys from vars; each must be the registry's key of that name, not a new one."""
+    assert _dbt_keys() == {name: locks.KEYS[name.upper()] for name in _dbt_keys()}
+    assert _dbt_keys()
+
+
+def test_no_lock_key_is_written_outside_the_registry():
+    """A literal key in code or SQL (other than locks.py and the dbt vars) would escape the uniqueness test."""
+    literal = re.compile(r"advisory_(?:xact_)?(?:try_)?(?:un)?lock\(\s*\d|7_?100_?\d{3}")
+    offenders = []
+    for path in [*(ROOT / "include").rglob("*.py"), *(ROOT / "include").rglob("*.sql"),
+                 *(ROOT / "dbt_project" / "macros").rglob("*.sql"), *(ROOT / "dbt_project" / "models").rglob("*.sql"),
+                 *(ROOT / "dags").rglob("*.py")]:
+        if path.name == "locks.py" or "simulator" in path.parts:
+            continue
+        offenders += [f"{path.relative_to(ROOT)}:{n}" for n, line in enumerate(path.read_text().splitlines(), 1)
+                      if literal.search(line)]
+    assert offenders == []
+
+
+def test_a_second_writer_waits_then_gives_up_naming_the_holder(fresh_url):
+    with locks.warehouse_writer(fresh_url, "first writer"):
+        with db.connect(fresh_url) as conn:
+            assert "iaas-billing lock first writer" in locks.holder(conn)
+        errors: list[BaseException] = []
+
+        def second():
+            try:
+                with locks.warehouse_writer(fresh_url, "second writer", wait_seconds=1):
+                    pass
+            except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+                errors.append(exc)
+
+        started = time.monotonic()
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(30)
+        assert time.monotonic() - started >= 1
+    assert len(errors) == 1 and isinstance(errors[0], TransientError) and errors[0].retryable
+    assert "second writer" in str(errors[0]) and "iaas-billing lock first writer" in str(errors[0])
+    with db.connect(fresh_url) as conn:
+        assert locks.holder(conn) is None  # released
+
+
+def test_a_waiting_writer_goes_on_once_the_lock_is_free(fresh_url):
+    order: list[str] = []
+    release = threading.Event()
+
+    def first():
+        with locks.warehouse_writer(fresh_url, "first"):
+            order.append("first in")
+            release.wait(30)
+            order.append("first out")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    while not order:
+        time.sleep(0.01)
+    threading.Timer(0.5, release.set).start()
+    with locks.warehouse_writer(fresh_url, "second", wait_seconds=30):
+        order.append("second in")
+    thread.join(30)
+    assert order == ["first in", "first out", "second in"]
+
+
+def test_the_lock_is_reentrant_within_a_run(fresh_url):
+    with locks.warehouse_writer(fresh_url, "run"), locks.warehouse_writer(fresh_url, "inner", wait_seconds=0.1):
+        pass
+
+
+@pytest.mark.parametrize("name", sorted(locks.KEYS))
+def test_every_key_fits_a_bigint(name):
+    assert 0 < locks.KEYS[name] < 2**63
