@@ -8,6 +8,7 @@ MANIFEST := dbt_project/target/manifest.json
 export AIRFLOW_HOME ?= $(CURDIR)/.local/airflow
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
@@ -55,7 +56,7 @@ lock:
 	uv pip compile -q -p 3.11 requirements.txt -o requirements.lock
 
 test: install focus-venv browser
-	$(VENV)/bin/ruff check include tests dags bench
+	$(VENV)/bin/ruff check include tests dags bench plugins
 	$(VENV)/bin/ruff check --select AIR3 dags
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
@@ -63,7 +64,7 @@ demo: install
 	$(VENV)/bin/python -m iaas_billing.demo --dir $(DEMO_DIR) --accounts $(DEMO_ACCOUNTS)
 
 lint: install
-	$(VENV)/bin/ruff check include tests dags bench
+	$(VENV)/bin/ruff check include tests dags bench plugins
 	$(VENV)/bin/sqlfluff lint dbt_project/models --templater jinja --disable-progress-bar
 
 bench: install

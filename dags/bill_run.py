@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from airflow.sdk import Asset, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from billing_airflow.failfast import fails_fast
 from iaas_billing import assets
 
 PERIOD_CLOSED = Asset(name=assets.PERIOD_CLOSED[0], uri=assets.PERIOD_CLOSED[1])
@@ -37,6 +38,7 @@ PERIOD_CLOSED = Asset(name=assets.PERIOD_CLOSED[0], uri=assets.PERIOD_CLOSED[1])
 )
 def bill_run():
     @task(outlets=[PERIOD_CLOSED])
+    @fails_fast
     def close_due_periods(data_interval_end=None) -> list[str]:
         from iaas_billing import billrun
 

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from airflow.sdk import Asset, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from billing_airflow.failfast import fails_fast
 from iaas_billing import assets
 
 RAW_LANDED = Asset(name=assets.RAW_LANDED[0], uri=assets.RAW_LANDED[1])
@@ -38,6 +39,7 @@ RAW_LANDED = Asset(name=assets.RAW_LANDED[0], uri=assets.RAW_LANDED[1])
 )
 def ingest_inbox():
     @task(outlets=[RAW_LANDED])
+    @fails_fast
     def land(data_interval_end=None) -> dict:
         """Land everything delivered by the end of the data interval; the report goes to XCom."""
         from dataclasses import asdict

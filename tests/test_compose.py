@@ -34,7 +34,7 @@ def _healthy(service: dict, dependency: str) -> bool:
 
 def test_services_images_and_mounts():
     services = _compose()["services"]
-    assert services["postgres"]["image"] == "postgres:16"
+    assert services["postgres"]["image"] == "postgres:18"  # the embedded default's major version
     for name in (*LOCAL_AIRFLOW, "airflow-init", "airflow-worker"):
         svc = services[name]
         # every Airflow container runs the project's image (Dockerfile), so each can import the task code

@@ -12,11 +12,18 @@ from sqlalchemy.engine import URL
 
 from iaas_billing import db, locks
 from iaas_billing.environment import overridden
-from iaas_billing.errors import BillingError
+from iaas_billing.errors import BillingError, TransientError
 from iaas_billing.settings import DBT_PROJECT_DIR, DBT_RUN_DIR
 
 # dbt commands that create or replace relations: they run under the warehouse writer's lock (locks.py).
 WRITING_COMMANDS = {"build", "run", "seed", "snapshot", "retry", "run-operation"}
+
+
+# What a failed node says when the failure can heal by itself (server gone, connection lost, lock or deadlock):
+# such a failure is a TransientError, which the DAGs retry; any other failure is not (a model's SQL stays wrong).
+TRANSIENT_MARKERS = ("could not connect", "connection refused", "server closed the connection",
+                     "terminating connection", "connection already closed", "lock timeout", "deadlock detected",
+                     "could not obtain lock", "the database system is", "canceling statement due to conflict")
 
 
 @dataclass
@@ -67,5 +74,6 @@ def run_dbt(args: list[str], *, url: URL | None = None, as_of: datetime | None =
         failures.append(str(res.exception).splitlines()[0])
     if not ok and raise_on_failure:
         shown = "; ".join(failures[:5]) + (f" (+{len(failures) - 5} more)" if len(failures) > 5 else "")
-        raise BillingError(f"dbt {' '.join(args)} failed: {shown}")
+        error = TransientError if any(m in f.lower() for f in failures for m in TRANSIENT_MARKERS) else BillingError
+        raise error(f"dbt {' '.join(args)} failed: {shown}")
     return DbtResult(command=command, ok=ok, counts=counts, failures=failures)

@@ -1,0 +1,1 @@
+"""Airflow-side helpers of the billing DAGs (the task code in include/ never imports Airflow)."""
