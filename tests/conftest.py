@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import atexit
 import os
+import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -135,3 +137,14 @@ def private_dbt_dirs():
     """Every test session (each xdist worker) builds dbt into target/ and logs/ of its own."""
     with private_work_dirs("iaas-dbt-") as tmp:
         yield tmp
+
+
+@pytest.fixture(scope="session")
+def airflow_db():
+    """Migrate this worker's Airflow metadata DB (AIRFLOW_HOME is set per worker by tests/conftest.py)."""
+    home = Path(os.environ["AIRFLOW_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "airflow.db").exists():
+        subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True,
+                       env=os.environ.copy())
+    return home

@@ -85,6 +85,7 @@ def ensure_database(url: URL) -> None:
     import psycopg
     try:
         with psycopg.connect(**{**_libpq_kwargs(url), "dbname": "postgres"}, autocommit=True) as conn:
+            check_server_version(conn.info.server_version, conn.info.parameter_status("server_version"), url)
             exists = conn.execute("select 1 from pg_database where datname = %s", (url.database,)).fetchone()
             if not exists:
                 conn.execute(f'create database "{url.database}"')

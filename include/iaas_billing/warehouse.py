@@ -7,6 +7,7 @@ not exist or holds no warehouse, so that a mistyped name never becomes a new war
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 
 from sqlalchemy.engine import URL
@@ -23,6 +24,13 @@ _IS_WAREHOUSE = ("(select count(*) = 3 from pg_class c join pg_namespace s on s.
 def ddl_files() -> list[str]:
     sql_dir = resources.files("iaas_billing") / "sql"
     return sorted(p.name for p in sql_dir.iterdir() if p.name.endswith(".sql"))
+
+
+@functools.cache
+def _ddl() -> tuple[str, ...]:
+    """The DDL files' text, read once per process (every landing and run applies it)."""
+    sql_dir = resources.files("iaas_billing") / "sql"
+    return tuple((sql_dir / name).read_text() for name in ddl_files())
 
 
 def init(url: URL | None = None) -> URL:
@@ -54,14 +62,13 @@ def require(url: URL | None = None, *, upgrade: bool = True) -> URL:
 
 
 def _apply_ddl(url: URL) -> None:
-    sql_dir = resources.files("iaas_billing") / "sql"
     with db.connect(url) as conn:
         if _bootstrapped_by_another_role(conn):
             return  # a pipeline role (045_pipeline_roles.sql) runs no DDL: the owner role bootstraps
         with conn.transaction():
             conn.execute("select pg_advisory_xact_lock(%s)", (locks.BOOTSTRAP,))  # two never run the DDL at once
-            for name in ddl_files():
-                conn.execute((sql_dir / name).read_text())
+            for ddl in _ddl():
+                conn.execute(ddl)
 
 
 def _bootstrapped_by_another_role(conn) -> bool:

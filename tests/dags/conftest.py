@@ -1,26 +1,12 @@
-"""Airflow's own metadata database for DAG tests: SQLite under .local, one per xdist worker, migrated once."""
+"""DAG fixtures: a DAG parsed from its file (the Airflow metadata DB fixture, airflow_db, is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def airflow_db():
-    """Migrate this worker's Airflow metadata DB (AIRFLOW_HOME is set per worker by tests/conftest.py)."""
-    home = Path(os.environ["AIRFLOW_HOME"])
-    home.mkdir(parents=True, exist_ok=True)
-    if not (home / "airflow.db").exists():
-        subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True,
-                       env=os.environ.copy())
-    return home
 
 
 @pytest.fixture

@@ -6,12 +6,14 @@ import os
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from iaas_billing.errors import BillingError
 from iaas_billing.landing import land_inbox
+from tests.conftest import server_url
 
 from .conftest import (
     ACCOUNTS_HEADER,
@@ -256,10 +258,14 @@ def unprivileged(inbox_path):
     if os.geteuid() != 0:
         yield
         return
-    # nobody must reach the inbox: pytest's directories are 0700 (restored after)
-    closed = {d: d.stat().st_mode for d in [inbox_path, *inbox_path.parents] if d.stat().st_mode & 0o005 != 0o005}
+    # nobody must reach the inbox (pytest's directories are 0700) and the test cluster's socket (the server's
+    # own user's, 0700); all restored after
+    socket_dir = server_url().query.get("host")
+    sockets = [Path(socket_dir), *Path(socket_dir).glob(".s.PGSQL.*")] if socket_dir else []
+    closed = {d: d.stat().st_mode for d in [inbox_path, *inbox_path.parents, *sockets]
+              if d.stat().st_mode & 0o005 != 0o005 or d.is_socket()}
     for directory, mode in closed.items():
-        directory.chmod(mode | 0o005)
+        directory.chmod(mode | 0o007 if directory.is_socket() else mode | 0o005)
     os.setegid(NOBODY)  # the group too: root's group owns those directories, and group bits would apply
     os.seteuid(NOBODY)
     try:
