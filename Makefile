@@ -15,7 +15,7 @@ export GX_ANALYTICS_ENABLED := false
 DEMO_DIR := .local/demo
 DEMO_ACCOUNTS ?= 40
 
-.PHONY: install manifest test demo lint bench clean airflow-db focus-venv browser lock
+.PHONY: install manifest test demo lint bench clean airflow-db airflow airflow-stop focus-venv browser lock
 
 install: $(STAMP) $(MANIFEST)
 
@@ -34,6 +34,17 @@ $(STAMP): requirements.lock pyproject.toml
 $(MANIFEST): $(STAMP) $(shell find dbt_project -name '*.sql' -o -name '*.yml' -o -name '*.csv' | grep -v target/)
 	@cd dbt_project && ../$(VENV)/bin/dbt parse --profiles-dir . --quiet
 	@touch $(MANIFEST)
+
+# Airflow 3 on this machine: api-server (127.0.0.1:$${AIRFLOW_PORT:-8080}), scheduler, dag-processor, triggerer,
+# LocalExecutor; metadata in the embedded cluster; the DAGs read the demo inbox (simulated here if missing).
+airflow: install
+	@test -d $(DEMO_DIR)/inbox || $(VENV)/bin/iaas-billing simulate --out $(DEMO_DIR) --start 2026-10-01 \
+	  --end 2026-11-01 --accounts $(DEMO_ACCOUNTS) --seed 7 --quiet
+	@$(VENV)/bin/iaas-billing init >/dev/null
+	@BILLING_INBOX_DIR=$${BILLING_INBOX_DIR:-$(CURDIR)/$(DEMO_DIR)/inbox} $(PY) -m iaas_billing.local_airflow start
+
+airflow-stop:
+	@$(PY) -m iaas_billing.local_airflow stop
 
 airflow-db: install
 	@mkdir -p $(AIRFLOW_HOME)
