@@ -11,7 +11,8 @@ retry, a rerun or a second run at the same time never lands a file twice.
 The task calls `iaas_billing.landing.land_inbox(settings.inbox_dir(), as_of=<data interval end>)`, the
 same code as `python -m iaas_billing.landing` and `iaas-billing run`. `catchup=False`: after an outage
 the next run lands the whole backlog, so there is nothing to catch up run by run. On success it
-publishes the `billing_raw_landed` Asset, which schedules `transform_billing`.
+publishes the `billing_raw_landed` Asset, which schedules `transform_billing`; the Asset event's extra
+carries the clock it landed at (`as_of`, the data interval's end), which the build it triggers rates up to.
 
 The inbox is `BILLING_INBOX_DIR` and the warehouse `BILLING_DATABASE_URL`, both read from the worker's
 environment; nothing touches the database or the inbox at import time.
@@ -40,8 +41,11 @@ RAW_LANDED = Asset(name=assets.RAW_LANDED[0], uri=assets.RAW_LANDED[1])
 def ingest_inbox():
     @task(outlets=[RAW_LANDED])
     @fails_fast
-    def land(data_interval_end=None) -> dict:
-        """Land everything delivered by the end of the data interval; the report goes to XCom."""
+    def land(data_interval_end=None, outlet_events=None) -> dict:
+        """Land everything delivered by the end of the data interval; the report goes to XCom.
+
+        The Asset event carries the clock it landed at (`as_of`): the builds it triggers rate up to it.
+        """
         from dataclasses import asdict
 
         from iaas_billing import quiet, settings
@@ -49,6 +53,8 @@ def ingest_inbox():
 
         quiet.silence()
         report = land_inbox(settings.inbox_dir(), as_of=data_interval_end)
+        outlet_events[RAW_LANDED].extra = {"as_of": data_interval_end.isoformat(),
+                                          "files_landed": report.files_landed}
         return asdict(report)
 
     land()

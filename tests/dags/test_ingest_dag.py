@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import psycopg
 import pytest
@@ -58,9 +60,12 @@ def test_the_task_code_runs_without_a_scheduler(fresh_url, use_database, small_i
     use_database(fresh_url)
     dag = load_dag("ingest_inbox", "ingest_inbox.py")
     land = dag.get_task("land").python_callable
-    report = land(data_interval_end=datetime(2026, 10, 2, 10, tzinfo=UTC))
+    events = defaultdict(SimpleNamespace)  # the outlet events' accessors, as Airflow hands them to the task
+    report = land(data_interval_end=datetime(2026, 10, 2, 10, tzinfo=UTC), outlet_events=events)
     assert (report["files_seen"], report["files_landed"], report["files_not_yet_delivered"]) == (1, 1, 1)
-    report = land(data_interval_end=datetime(2026, 10, 2, 12, tzinfo=UTC))  # an outage: the backlog at once
+    (event,) = events.values()
+    assert event.extra == {"as_of": "2026-10-02T10:00:00+00:00", "files_landed": 1}
+    report = land(data_interval_end=datetime(2026, 10, 2, 12, tzinfo=UTC), outlet_events=events)  # the backlog
     assert (report["files_landed"], report["files_skipped"], report["rows_loaded"]) == (1, 1, 1)
     assert _rows(fresh_url, "select file_name, processed_at from raw.inbox_files order by file_id") == [
         ("orders_20261002T09.jsonl", datetime(2026, 10, 2, 10, tzinfo=UTC)),
