@@ -83,13 +83,24 @@ def _packages() -> list[Check]:
 
 
 def _airflow_metadata() -> Check:
-    """Airflow's metadata database: its URL (no password) and whether it answers with Airflow's tables."""
+    """Airflow's metadata database: its URL (no password) and whether it answers with Airflow's tables.
+
+    Without AIRFLOW_HOME or a connection in the environment, the one `make airflow` uses (the embedded cluster's
+    database `airflow`); else what Airflow's own configuration says.
+    """
     try:
-        from airflow.configuration import conf
         from sqlalchemy import create_engine, inspect
         from sqlalchemy.engine import make_url
 
-        raw = conf.get("database", "sql_alchemy_conn")
+        raw = os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
+        if not raw and "AIRFLOW_HOME" not in os.environ:
+            from iaas_billing import local_airflow
+
+            raw = local_airflow.from_environment().metadata_url()
+        elif not raw:
+            from airflow.configuration import conf
+
+            raw = conf.get("database", "sql_alchemy_conn")
         url = make_url(raw)
         args = {"connect_timeout": 3} if url.drivername.startswith("postgresql") else {}
         engine = create_engine(raw, connect_args=args)
