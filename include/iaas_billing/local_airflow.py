@@ -228,7 +228,7 @@ def _port_taken(port: int) -> bool:
 def from_environment() -> LocalAirflow:
     return LocalAirflow(home=Path(os.environ.get("AIRFLOW_HOME", settings.LOCAL_DIR / "airflow")),
                         port=int(os.environ.get("AIRFLOW_PORT", "8080")),
-                        inbox=Path(os.environ.get("BILLING_INBOX_DIR", settings.LOCAL_DIR / "demo" / "inbox")))
+                        inbox=settings.inbox_dir())
 
 
 def main(argv: list[str] | None = None) -> int:

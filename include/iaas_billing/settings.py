@@ -12,7 +12,7 @@ DBT_MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"  # written by `make`
 # Where the pipeline's dbt runs write target/ and logs/: not dbt_project/target, whose manifest a
 # dag-processor may be parsing while a run rewrites it (DBT_TARGET_PATH / DBT_LOG_PATH override).
 DBT_RUN_DIR = LOCAL_DIR / "dbt"
-DEFAULT_INBOX = LOCAL_DIR / "inbox"
+DEFAULT_INBOX = LOCAL_DIR / "demo" / "inbox"  # where `make demo` simulates one; BILLING_INBOX_DIR names the real one
 GX_DIR = LOCAL_DIR / "gx"
 
 

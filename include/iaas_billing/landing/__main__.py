@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m iaas_billing.landing",
                                      description="Land every inbox file delivered by --as-of that is not processed yet "
                                      "(the task of the ingest_inbox DAG). The database is BILLING_DATABASE_URL.")
-    parser.add_argument("--inbox", type=Path, default=None, help="the inbox (default: BILLING_INBOX_DIR or .local/inbox)")
+    parser.add_argument("--inbox", type=Path, default=None, help="the inbox (default: BILLING_INBOX_DIR or .local/demo/inbox)")
     parser.add_argument("--as-of", type=parse_timestamp, help="the run's clock, ISO 8601 (default: now, UTC)")
     parser.add_argument("--json", action="store_true", help="print the landing report as JSON")
     args = parser.parse_args(argv)
