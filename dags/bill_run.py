@@ -39,10 +39,13 @@ PERIOD_CLOSED = Asset(name=assets.PERIOD_CLOSED[0], uri=assets.PERIOD_CLOSED[1])
 def bill_run():
     @task(outlets=[PERIOD_CLOSED])
     @fails_fast
-    def close_due_periods(data_interval_end=None) -> list[str]:
+    def close_due_periods(data_interval_end=None, outlet_events=None) -> list[str]:
         from iaas_billing import billrun
 
-        return [str(closed) for closed in billrun.close_due_periods(as_of=data_interval_end)]
+        closed = [str(period) for period in billrun.close_due_periods(as_of=data_interval_end)]
+        # the clock the periods were closed at, for the reconciliation it triggers (billing_airflow.clock)
+        outlet_events[PERIOD_CLOSED].extra = {"as_of": data_interval_end.isoformat(), "closed": closed}
+        return closed
 
     close_due_periods()
 

@@ -62,11 +62,15 @@ def _airflow(local: LocalAirflow, *args: str) -> str:
     return done.stdout
 
 
+def _metadata(query: str) -> list[tuple]:
+    """Rows of Airflow's metadata database."""
+    with psycopg.connect(**db.server_kwargs(server_url()), dbname="airflow") as conn:
+        return conn.execute(query).fetchall()
+
+
 def _runs(local: LocalAirflow) -> list[tuple[str, str, str]]:
-    """(dag_id, run_type, state) of every DAG run, from Airflow's metadata database."""
-    url = server_url().set(database="airflow")
-    with psycopg.connect(**db.server_kwargs(url), dbname="airflow") as conn:
-        return conn.execute("select dag_id, run_type, state from dag_run order by id").fetchall()
+    """(dag_id, run_type, state) of every DAG run."""
+    return _metadata("select dag_id, run_type, state from dag_run order by id")
 
 
 def _wait_until_idle(local: LocalAirflow, expect: dict[str, int], timeout: float = 1200) -> list[tuple]:
@@ -76,6 +80,7 @@ def _wait_until_idle(local: LocalAirflow, expect: dict[str, int], timeout: float
         runs = _runs(local)
         done = {d: sum(1 for dag, _, state in runs if dag == d and state in ("success", "failed")) for d in expect}
         busy = [r for r in runs if r[2] in ("queued", "running")]
+        busy += _metadata("select target_dag_id, 'asset event not yet consumed', '' from asset_dag_run_queue")
         if all(done[d] >= n for d, n in expect.items()) and not busy:
             return runs
         time.sleep(3)
