@@ -28,6 +28,8 @@ from sqlalchemy.engine import URL
 from iaas_billing import db, locks, settings
 from iaas_billing.errors import BillingError
 
+RULES = ("5.1", "5.4", "5.5")  # docs/rules.md: closes due periods once, issuing the adjustment lines due onto them
+
 log = logging.getLogger(__name__)
 
 MODELS_SCHEMA = "intermediate"

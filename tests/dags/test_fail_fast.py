@@ -64,8 +64,8 @@ def test_a_database_without_a_warehouse_fails_at_try_one(database, airflow_db, d
 
 def test_only_errors_that_cannot_heal_skip_the_retries():
     from airflow.sdk.exceptions import AirflowFailException
-    from billing_airflow.failfast import fails_fast
 
+    from billing_airflow.failfast import fails_fast
     from iaas_billing.errors import BillingError, TransientError, WarehouseMissing
 
     def raising(error):
