@@ -1,4 +1,4 @@
-"""The monthly bill run: closes each period whose end plus grace has passed (billing-rules §5).
+"""The monthly bill run: closes each period whose end plus grace has passed (rules §5).
 
 What to issue is decided in dbt (models/intermediate/billing): `int_invoices_numbered` and
 `int_invoice_lines_numbered` hold, for every period not closed yet, its invoices and lines (regular

@@ -1,4 +1,4 @@
-"""Margin marts (billing-rules §7) on the hand-made world: values computed by hand in tests/finance/world.py."""
+"""Margin marts (rules §7) on the hand-made world: values computed by hand in tests/finance/world.py."""
 
 from __future__ import annotations
 

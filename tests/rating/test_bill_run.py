@@ -1,4 +1,4 @@
-"""The bill run end to end on real Postgres with real `dbt build`s (billing-rules §3-§5).
+"""The bill run end to end on real Postgres with real `dbt build`s (rules §3-§5).
 
 One scenario, built step by step in a module-scoped database (each dbt build costs seconds):
 

@@ -1,4 +1,4 @@
-"""Hostile input: landing never crashes, never loads a wrong row, and conserves every row (billing-rules §8).
+"""Hostile input: landing never crashes, never loads a wrong row, and conserves every row (rules §8).
 
 Hypothesis writes CSV feeds and orders extracts mixing valid rows (free text full of spreadsheet formulas and
 SQL) with corrupted ones (bad encodings, NUL, truncation, huge values, wrong types, missing and extra columns,
