@@ -158,16 +158,20 @@ def test_pending_rules_are_listed_apart(rules):
     pending = [r.id for r in rules if r.pending]
     index = ri.INDEX_MD.read_text()
     listed = index.split("## Pending rules", 1)[-1].split("### Rule", 1)[0]
-    assert all(f"[{rule} " in listed for rule in pending), f"rules-index.md does not list pending {pending}"
+    missing = [rule for rule in pending if f"[{rule} " not in listed]
+    assert not missing, f"rules-index.md's pending list lacks {missing}: run `{ri.REGENERATE}`"
 
 
 def test_the_index_and_the_rules_lines_are_what_make_rules_index_writes(manifest):
     rules_md, index_md = ri.generate(manifest)
+    stale = []
     for path, want in ((ri.RULES_MD, rules_md), (ri.INDEX_MD, index_md)):
         have = path.read_text() if path.exists() else ""
-        diff = "".join(list(difflib.unified_diff(have.splitlines(True), want.splitlines(True),
-                                                 str(path.relative_to(ROOT)), "generated", n=0))[:40])
-        assert have == want, f"{path.relative_to(ROOT)} is stale: run `{ri.REGENERATE}` and commit it\n{diff}"
+        if have != want:
+            diff = difflib.unified_diff(have.splitlines(True), want.splitlines(True), str(path.relative_to(ROOT)),
+                                        "generated", n=0)
+            stale.append(f"{path.relative_to(ROOT)} is stale:\n{''.join(list(diff)[:30])}")
+    assert not stale, f"run `{ri.REGENERATE}` and commit the result\n" + "\n".join(stale)
 
 
 def test_every_citation_of_a_rule_names_one_of_rules_md():
