@@ -15,7 +15,7 @@ export GX_ANALYTICS_ENABLED := false
 DEMO_DIR := .local/demo
 DEMO_ACCOUNTS ?= 40
 
-.PHONY: install manifest test demo lint bench clean airflow-db airflow airflow-stop focus-venv browser lock
+.PHONY: install manifest test demo lint bench clean airflow-db airflow airflow-stop focus-venv browser lock rules-index
 
 install: $(STAMP) $(MANIFEST)
 
@@ -62,6 +62,10 @@ browser:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
 	      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
 	  else echo "the report's browser test needs Chromium: install it (apt-get install chromium)"; exit 1; fi; }
+
+# docs/rules-index.md and the lines under each rule of docs/rules.md, from the rule tags (docs/rules.md, preamble).
+rules-index: install
+	$(PY) -m tests.docs.rules_index
 
 lock:
 	uv pip compile -q -p 3.11 requirements.txt -o requirements.lock

@@ -1,7 +1,7 @@
 """
 ### bill_run
 
-Closes billing periods (billing-rules §5): once a month, after the period's end plus its grace
+Closes billing periods (rules §5): once a month, after the period's end plus its grace
 (default 1 hour, `BILLING_GRACE_HOURS`), issues one invoice per (tenant, account) with at least one
 line, with the adjustment lines that late events, prices and accounts owe on earlier closed periods.
 

@@ -1,7 +1,7 @@
 """
 ### revenue_assurance and reconcile_period
 
-Reconciliation (billing-rules §6), two DAGs over the same task code, `iaas_billing.recon`:
+Reconciliation (rules §6), two DAGs over the same task code, `iaas_billing.recon`:
 
 - **`revenue_assurance`**, daily at 02:00 UTC, for the previous day: a reschedule-mode sensor waits
   until the manifest (`raw.inbox_files`) holds that day's 24 hourly order extracts, its control

@@ -1,5 +1,5 @@
 {#-
-    The resource lifecycle state machine of billing-rules §3, as Postgres functions that the
+    The resource lifecycle state machine of rules §3, as Postgres functions that the
     rating models call set-based (no loops):
 
     - lifecycle_transition(state, event_type): the state after the event, or null when the table

@@ -1,4 +1,4 @@
-"""The monthly bill run: closes each period whose end plus grace has passed (billing-rules §5).
+"""The monthly bill run: closes each period whose end plus grace has passed (rules §5).
 
 What to issue is decided in dbt (models/intermediate/billing): `int_invoices_numbered` and
 `int_invoice_lines_numbered` hold, for every period not closed yet, its invoices and lines (regular
@@ -27,6 +27,8 @@ from sqlalchemy.engine import URL
 
 from iaas_billing import db, locks, settings
 from iaas_billing.errors import BillingError
+
+RULES = ("5.1", "5.4", "5.5")  # docs/rules.md: closes due periods once, issuing the adjustment lines due onto them
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,10 @@
-"""Margin marts (billing-rules §7) on the hand-made world: values computed by hand in tests/finance/world.py."""
+"""Margin marts (rules §7) on the hand-made world: values computed by hand in tests/finance/world.py."""
 
 from __future__ import annotations
 
 from decimal import Decimal as D
+
+import pytest
 
 from tests.finance.conftest import connect
 from tests.finance.world import OCT, SEP
@@ -14,6 +16,7 @@ def rows(url, query, *params):
         return [dict(zip([c.name for c in cur.description], r, strict=True)) for r in cur.fetchall()]
 
 
+@pytest.mark.rule("7.1")
 def test_margin_per_account_and_sku_counts_adjustments_in_the_invoice_period(finance_url):
     got = rows(finance_url, "select * from marts.fct_margin_monthly where billing_period = %s and account_id = 'ACC-001'"
                " and sku = 'cpu.std.vcpu'", OCT)
@@ -27,6 +30,7 @@ def test_margin_per_account_and_sku_counts_adjustments_in_the_invoice_period(fin
     assert (row["revenue_usd"], row["cost_usd"], row["margin_usd"]) == (D("60.48"), D("37.80"), D("22.68"))
 
 
+@pytest.mark.rule("7.2")
 def test_usd_uses_the_latest_rate_and_rounds_each_row_to_cents(finance_url):
     jpy = rows(finance_url, "select * from marts.fct_margin_monthly where account_id = 'ACC-002' order by billing_period, sku")
     # September: the second version of fx_rates_202609.csv (0.0068) wins: 4320 * 0.0068 = 29.376 -> 29.38
@@ -41,6 +45,7 @@ def test_usd_uses_the_latest_rate_and_rounds_each_row_to_cents(finance_url):
     assert bhd[0]["margin_pct"] == D("0.327616")  # 3.820 / 11.660
 
 
+@pytest.mark.rule("7.2")
 def test_missing_rate_is_a_break_and_a_null_never_a_zero(finance_url):
     missing = rows(finance_url, "select * from intermediate.int_fx_rates_missing")
     assert [(m["billing_period"], m["currency"], m["line_count"], m["revenue"]) for m in missing] == [
@@ -52,6 +57,7 @@ def test_missing_rate_is_a_break_and_a_null_never_a_zero(finance_url):
     assert total_sep["revenue_usd"] is None and total_sep["missing_fx_currencies"] == "EUR"
 
 
+@pytest.mark.rule("7.2")
 def test_consolidated_usd_by_country_category_and_total(finance_url):
     usd = {(r["dimension"], r["dimension_value"]): r for r in rows(
         finance_url, "select * from marts.fct_margin_usd_monthly where billing_period = %s", OCT)}
@@ -66,6 +72,7 @@ def test_consolidated_usd_by_country_category_and_total(finance_url):
     assert (local["currency"], local["revenue"], local["cost"], local["margin"]) == ("JPY", D("9264"), D("8976"), D("288"))
 
 
+@pytest.mark.rule("7.1")
 def test_loss_makers_are_the_accounts_and_skus_that_lost_money(finance_url):
     losses = rows(finance_url, "select subject_type, subject_id, currency, margin, loss_rank from"
                   " marts.fct_loss_makers_monthly where billing_period = %s order by subject_type, loss_rank", OCT)

@@ -136,7 +136,7 @@ create table if not exists marts.dim_resources (resource_id text primary key, ac
 
 
 def invoice_id(tenant: str, account_id: str, period: date) -> str:
-    """<tenant>-<YYYYMM>-<6 digits>, numbered per tenant and period in account order (billing-rules §5)."""
+    """<tenant>-<YYYYMM>-<6 digits>, numbered per tenant and period in account order (rules §5.3)."""
     accounts = sorted({a for t, a, p, *_ in LINES if t == tenant and p == period})
     return f"{tenant}-{period:%Y%m}-{accounts.index(account_id) + 1:06d}"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from iaas_billing import dbt_runner
 
 from .conftest import CONTROL_HEADER, FINANCE_HEADER, PRIMARY_HEADER, event
@@ -12,6 +14,7 @@ MODELS = ["stg_inbox__inbox_files", "stg_inbox__order_events", "stg_inbox__quara
           "int_inbox_file_versions", "int_inbox_files_expected", "fct_inbox_files", "fct_quarantined_rows"]
 
 
+@pytest.mark.rule("8.1", "8.2")
 def test_published_register_quarantine_and_missing_inputs(inbox, land, sql, fresh_url):
     # The stream runs from 2026-10-01 22:00 to 2026-10-03 00:00; extract T23 of 10-01 and T05 of 10-02 never come.
     for day, hours in (("20261001", range(22, 23)), ("20261002", [h for h in range(24) if h != 5]),

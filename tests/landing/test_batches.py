@@ -68,6 +68,7 @@ def messy_batch(inbox) -> None:
     inbox.lines("orders_20261003T13.jsonl", event("e4"), event("e5"), "")
 
 
+@pytest.mark.rule("3.4", "8.1", "8.2")
 def test_a_batch_conserves_rows_per_file_and_dedups_like_file_by_file(inbox, fresh_url, databases, sql, monkeypatch):
     inbox.lines("orders_20261003T09.jsonl", event("e0"))       # lands first, on its own (an earlier run)
     land_inbox(inbox.path, LATE, url=fresh_url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import psycopg
+import pytest
 
 from iaas_billing import db
 from iaas_billing.landing import catalog
@@ -29,6 +30,7 @@ def test_a_valid_file_is_ok_with_its_typed_rows(fresh_url):
         (2, "cpu", "SO", "0.01"), (3, "cpu", "HO", "0.004")]
 
 
+@pytest.mark.rule("2.4")
 def test_every_error_is_named_and_nothing_is_landed(fresh_url, inbox, land, sql):
     inbox.lines("catalog_20261001.csv", CATALOG_HEADER, CPU_SO)
     land()  # an accepted upload prices cpu as hourly vcpu

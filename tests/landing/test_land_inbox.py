@@ -60,6 +60,7 @@ def mixed_inbox(inbox):
     inbox.write("orders_20261003T15.jsonl", "")
 
 
+@pytest.mark.rule("8.1", "8.2")
 def test_every_row_ends_loaded_or_quarantined(inbox, land, manifest, sql, quarantine):
     mixed_inbox(inbox)
     report = land()
@@ -108,6 +109,7 @@ def test_every_row_ends_loaded_or_quarantined(inbox, land, manifest, sql, quaran
     assert sql("select processed_at from raw.inbox_files group by 1") == [(datetime(2027, 1, 1, tzinfo=UTC),)]
 
 
+@pytest.mark.rule("2.4")
 def test_landing_the_same_inbox_again_changes_nothing(inbox, land, sql):
     mixed_inbox(inbox)
     land()
@@ -166,6 +168,7 @@ def test_a_changed_orders_extract_adds_its_new_events_and_repeats_the_old(inbox,
         (1, "e1", False), (2, "e2", True)]
 
 
+@pytest.mark.rule("3.4")
 def test_the_first_delivery_of_an_event_stands(inbox, land, sql):
     # delivered later but named earlier in the alphabet: delivery order decides, not the name
     inbox.lines("orders_20261003T15.jsonl", event("e1", seq=2), event("e9"))
@@ -192,6 +195,7 @@ CATALOG_OK = ("cpu,CPU,compute,hourly,vcpu,SO,EUR,0.01,,2026-10-01",
               "ssd,SSD,storage,monthly,gb,SO,EUR,0.1,0.1,2026-10-01")
 
 
+@pytest.mark.rule("2.4")
 def test_a_catalogue_with_bad_rows_is_rejected_whole_with_every_error_named(inbox, land, sql, quarantine, manifest):
     name = "catalog_20261001_initial.csv"
     inbox.lines(name, CATALOG_HEADER, CATALOG_OK[0],
@@ -214,6 +218,7 @@ def test_a_catalogue_with_bad_rows_is_rejected_whole_with_every_error_named(inbo
     assert land().files_landed == 0  # the same file again changes nothing
 
 
+@pytest.mark.rule("2.1", "2.4")
 def test_a_catalogue_that_contradicts_a_sku_is_rejected(inbox, land, sql, manifest):
     inbox.lines("catalog_20261001_a.csv", CATALOG_HEADER, *CATALOG_OK)
     inbox.lines("catalog_20261002_b.csv", CATALOG_HEADER,
@@ -337,6 +342,7 @@ def test_an_inbox_that_is_not_a_directory_is_refused(tmp_path, fresh_url):
         land_inbox(tmp_path / "missing", url=fresh_url)
 
 
+@pytest.mark.rule("8.2")
 def test_a_recount_that_differs_rolls_the_file_back(inbox, land, sql, monkeypatch):
     from iaas_billing.landing import land as land_module
 

@@ -140,6 +140,7 @@ def test_field_rules(feed, line, code, words):
     assert words in reason
 
 
+@pytest.mark.rule("2.2")
 def test_idle_price_defaults_to_zero_and_trailing_zeros_beyond_six_places_are_fine():
     valid, bad = feed_rows(CATALOG, f"{CATALOG_HEADER}\ncpu,CPU,compute,hourly,vcpu,SO,EUR,0.1000000,,2026-10-01\n")
     assert bad == []

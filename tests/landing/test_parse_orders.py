@@ -156,6 +156,7 @@ def content_hash(line: str) -> str:
     return row[10]
 
 
+@pytest.mark.rule("3.4")
 def test_content_hash_ignores_key_order_whitespace_and_number_spelling():
     a = ('{"event_id": "e1", "event_time": "2026-10-03T14:05:09Z", "seq": 3, "account_id": "A", '
          '"resource_id": "r", "event_type": "MODIFY", '

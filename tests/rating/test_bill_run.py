@@ -1,4 +1,4 @@
-"""The bill run end to end on real Postgres with real `dbt build`s (billing-rules §3-§5).
+"""The bill run end to end on real Postgres with real `dbt build`s (rules §3-§5).
 
 One scenario, built step by step in a module-scoped database (each dbt build costs seconds):
 
@@ -96,6 +96,7 @@ def scenario(databases):
     return state
 
 
+@pytest.mark.rule("1.3", "4.2", "4.3", "5.1", "5.2", "5.3")
 def test_october_closes_once_with_hand_computed_lines(scenario):
     url = scenario["url"]
     assert [c.billing_period.isoformat() for c in scenario["oct_closes"]] == ["2026-10-01"]
@@ -138,6 +139,7 @@ def test_october_closes_once_with_hand_computed_lines(scenario):
     assert {issued for *_, issued in invoices} == {OCT_CLOSE}
 
 
+@pytest.mark.rule("2.5", "3.3", "3.5")
 def test_held_anomalous_and_unpriced_usage_are_reported_not_charged(scenario):
     assert scenario["held_before"] == [("h1", "ACC-9")]
     assert scenario["anomalies"] == [("a4", "invalid_transition")]
@@ -148,6 +150,7 @@ def test_held_anomalous_and_unpriced_usage_are_reported_not_charged(scenario):
     assert scenario["unpriced_after"] == 0
 
 
+@pytest.mark.rule("2.5", "3.5", "5.4")
 def test_late_event_account_and_price_adjust_october_on_the_november_invoice(scenario):
     url = scenario["url"]
     assert [(c.billing_period.isoformat(), c.invoice_count) for c in scenario["nov_closes"]] == [("2026-11-01", 8)]
@@ -201,6 +204,7 @@ def test_late_event_account_and_price_adjust_october_on_the_november_invoice(sce
                        " and tenant = 'SO'")[0][0] == D("51.40") + D("14891") + D("5.328")
 
 
+@pytest.mark.rule("5.5")
 def test_rerun_and_full_refresh_change_no_issued_line_and_match_incremental_rating(scenario):
     url = scenario["url"]
     issued = _query(url, "select * from marts.fct_invoice_lines order by invoice_id, line_number")

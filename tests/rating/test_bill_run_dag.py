@@ -48,6 +48,7 @@ def test_dag_parses_with_schedule_asset_and_defaults(airflow_db):
     assert [(o.name, o.uri) for o in task.outlets] == [("billing_period_closed", "billing://warehouse/billing")]
 
 
+@pytest.mark.rule("5.1")
 def test_task_closes_with_the_data_interval_end(airflow_db, monkeypatch):
     seen = []
     monkeypatch.setattr(billrun, "close_due_periods", lambda as_of, url=None: seen.append(as_of) or [])
@@ -58,6 +59,7 @@ def test_task_closes_with_the_data_interval_end(airflow_db, monkeypatch):
     assert seen == [datetime(2026, 11, 1, 1, tzinfo=UTC)]
 
 
+@pytest.mark.rule("5.1")
 @pytest.mark.parametrize("period,end", [("2026-10-01", "2026-11-01"), ("2026-12-01", "2027-01-01")])
 def test_period_end(period, end):
     assert billrun.period_end(datetime.fromisoformat(period).date()) == datetime.fromisoformat(end).replace(tzinfo=UTC)

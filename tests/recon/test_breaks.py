@@ -47,6 +47,7 @@ def _level(breaks, level, status=None):
     return [b for b in breaks if b["recon_level"] == level and (status is None or b["status"] == status)]
 
 
+@pytest.mark.rule("6.2")
 def test_l1_breaks_have_hand_computed_figures(world):
     got = {figures(b) for b in _level(world["breaks1"], sc.L1)}
     assert got == _n(sc.RUN1_L1)
@@ -55,6 +56,7 @@ def test_l1_breaks_have_hand_computed_figures(world):
                    if b["recon_level"] == sc.L1 and b["business_date"].isoformat() == "2026-10-01")
 
 
+@pytest.mark.rule("6.3")
 def test_l2_breaks_count_distinct_landed_events(world):
     got = {figures(b) for b in _level(world["breaks1"], sc.L2)}
     assert got == _n(sc.RUN1_L2)
@@ -63,6 +65,7 @@ def test_l2_breaks_count_distinct_landed_events(world):
     assert "MODIFY" in details["ACC-1"] and "MODIFY" in details["ACC-2"]
 
 
+@pytest.mark.rule("1.1", "6.5")
 def test_data_quality_breaks(world):
     dq = _level(world["breaks1"], sc.DQ)
     assert len(dq) == len(sc.RUN1_DQ)
@@ -74,6 +77,7 @@ def test_data_quality_breaks(world):
     assert (rejected["expected"], rejected["actual"], rejected["difference"]) == (2, 0, -2)
 
 
+@pytest.mark.rule("6.1")
 def test_first_run_breaks_are_open_and_detected_at_the_clock(world):
     assert world["breaks1"]
     assert {b["status"] for b in world["breaks1"]} == {"open"}
@@ -81,6 +85,7 @@ def test_first_run_breaks_are_open_and_detected_at_the_clock(world):
     assert all(b["resolved_at"] is None for b in world["breaks1"])
 
 
+@pytest.mark.rule("6.1")
 def test_summary_counts_lines_and_amount_at_risk(world):
     by = {(r["business_date"].isoformat(), r["recon_level"], r["currency"]): r for r in world["summary1"]}
     eur = by[("2026-10-01", sc.L1, "EUR")]  # cpu (within tolerance), mem (missing), stor
@@ -94,6 +99,7 @@ def test_summary_counts_lines_and_amount_at_risk(world):
     assert counts["amount_at_risk"] is None
 
 
+@pytest.mark.rule("6.1")
 def test_later_data_resolves_breaks_and_keeps_them(world):
     resolved = _level(world["breaks2"], sc.L1, "resolved") + _level(world["breaks2"], sc.L2, "resolved") \
         + _level(world["breaks2"], sc.DQ, "resolved")
@@ -107,12 +113,14 @@ def test_later_data_resolves_breaks_and_keeps_them(world):
     assert still_open == _n(r for r in sc.RUN1_L1 if r[2] == "2026-10-01")
 
 
+@pytest.mark.rule("6.4")
 def test_l3_compares_finance_with_the_so_invoice_totals(world):
     got = {figures(b) for b in _level(world["breaks2"], sc.L3)}
     assert got == _n(sc.RUN2_L3)
     assert {b["detected_at"] for b in _level(world["breaks2"], sc.L3)} == {RUN2}
 
 
+@pytest.mark.rule("2.5", "6.5")
 def test_unpriced_usage_appears_once_the_held_events_apply(world):
     unpriced = [b for b in _level(world["breaks2"], sc.DQ, "open") if b["break_type"] == "unpriced_usage"]
     assert len(unpriced) == len(sc.RUN2_NEW_DQ)
@@ -128,6 +136,7 @@ def test_missing_fx_rates_of_a_closed_period(world):
     assert not [b for b in world["breaks1"] if b["break_type"] == "missing_fx_rate"]
 
 
+@pytest.mark.rule("6.2")
 def test_only_complete_days_are_compared(world):
     # vm-4 runs all October, but only 10-01 and 10-02 have a primary billing file and control totals
     days = {r["business_date"].isoformat() for r in rows(world["url"], "select * from marts.fct_reconciliation_daily_summary")
@@ -157,6 +166,7 @@ def test_data_docs_site_is_rebuilt(world, gx_root):
     assert (gx_root / "gx" / "expectations" / "recon_l1_primary_vs_secondary.json").exists()
 
 
+@pytest.mark.rule("6.1")
 def test_full_refresh_keeps_every_break(world):
     from iaas_billing import dbt_runner
 

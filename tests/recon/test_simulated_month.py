@@ -85,6 +85,7 @@ def _compare(url, truth, levels):
     return expected, got
 
 
+@pytest.mark.rule("6.2", "6.3", "6.4")
 def test_open_l1_l2_l3_breaks_match_the_truth_exactly(simulated):
     url, truth = simulated
     expected, got = _compare(url, truth, LEVELS)
@@ -96,6 +97,7 @@ def test_open_l1_l2_l3_breaks_match_the_truth_exactly(simulated):
     assert sorted(got - expected) == [], "precision"
 
 
+@pytest.mark.rule("6.5")
 def test_open_data_quality_breaks_match_the_truth(simulated):
     url, truth = simulated
     expected, got = _compare(url, truth, ("DATA_QUALITY",))
@@ -103,6 +105,7 @@ def test_open_data_quality_breaks_match_the_truth(simulated):
     assert sorted(got - expected) == [], "precision"
 
 
+@pytest.mark.rule("6.1")
 def test_no_discrepancy_no_open_break(simulated_clean):
     url, truth = simulated_clean
     assert not [r for r in truth if r["recon_level"] in LEVELS]

@@ -11,6 +11,7 @@ import pytest
 from .conftest import exactly_once, ledger_counts, marts_checksums, start_run
 
 
+@pytest.mark.rule("5.5")
 @pytest.mark.slow
 def test_two_runs_at_once_do_everything_once(databases, simulated_inbox):
     url_single, url_both = databases.create("conc_single"), databases.create("conc_both")

@@ -1,4 +1,4 @@
-"""Hostile input: landing never crashes, never loads a wrong row, and conserves every row (billing-rules §8).
+"""Hostile input: landing never crashes, never loads a wrong row, and conserves every row (rules §8).
 
 Hypothesis writes CSV feeds and orders extracts mixing valid rows (free text full of spreadsheet formulas and
 SQL) with corrupted ones (bad encodings, NUL, truncation, huge values, wrong types, missing and extra columns,
@@ -175,6 +175,7 @@ def _loaded_rows(url, table: str, file_id: int) -> list[dict]:
 @example(spec=("finance_gl", b"PERIOD,ACCOUNT_ID,CURRENCY,POSTED_REVENUE\n\n", [(b"", False)], False))
 @example(spec=("control", b"event_date,account_id,event_type,event_count\n2026-10-01,ACC-0,CREATE,0\n\n",
                [(b"2026-10-01,ACC-0,CREATE,0", True), (b"", False)], True))
+@pytest.mark.rule("8.1", "8.2")
 def test_csv_feeds_conserve_rows_and_load_only_contract_rows(hostile_db, tmp_path_factory, spec):
     kind, data, rows, header_ok = spec
     inbox = tmp_path_factory.mktemp("hostile")
@@ -234,6 +235,7 @@ def orders_files(draw):
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
+@pytest.mark.rule("8.1", "8.2")
 @given(spec=orders_files())
 def test_orders_extracts_conserve_rows_and_load_only_contract_events(hostile_db, tmp_path_factory, spec):
     data, lines = spec

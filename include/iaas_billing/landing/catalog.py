@@ -13,6 +13,8 @@ from iaas_billing.landing.feeds import CATALOG
 from iaas_billing.landing.records import Quarantined
 from iaas_billing.landing.values import shown
 
+RULES = ("2.1", "2.4")  # docs/rules.md: a catalogue upload is accepted whole or rejected whole
+
 ATTRIBUTES = ("product_name", "category", "charge_type", "unit")  # the same on every row of a SKU
 
 

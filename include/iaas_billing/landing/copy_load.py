@@ -10,6 +10,8 @@ from psycopg import sql
 from iaas_billing.landing.records import Quarantined
 from iaas_billing.landing.staging import STAGE_COLUMNS
 
+RULES = ("3.4",)  # docs/rules.md: a redelivered event_id: a repeat, or a conflict when its content differs
+
 ORDERS_STAGE = """
 create temp table if not exists landing_order_events (
     file_name text not null,

@@ -13,6 +13,8 @@ from iaas_billing.landing.records import FileOutcome, LandedFile
 from iaas_billing.landing.records import quarantine_summary as _summary
 from iaas_billing.landing.records import status_of as _status
 
+RULES = ("8.1", "8.2")  # docs/rules.md: each row loaded or quarantined, the file's counts verified
+
 
 def _supersede(conn: psycopg.Connection, feed: CsvFeed, f: InboxFile, file_id: int) -> str | None:
     """A snapshot feed's new version replaces the rows of the older ones (kept in raw.superseded_rows)."""

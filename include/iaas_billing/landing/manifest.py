@@ -11,6 +11,8 @@ from iaas_billing import locks
 from iaas_billing.landing.discover import InboxFile
 from iaas_billing.landing.records import FileOutcome
 
+RULES = ("8.2",)  # docs/rules.md: each file's rows read, loaded and quarantined, kept
+
 # pg_advisory_xact_lock key held by the transaction that lands one file: two runs never land at once,
 # and the second one sees the first one's manifest row when it gets the lock.
 LANDING_LOCK = locks.LANDING

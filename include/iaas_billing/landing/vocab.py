@@ -1,4 +1,4 @@
-"""The closed vocabularies of the inbox contracts (billing-rules §1-§3, interfaces.md)."""
+"""The closed vocabularies of the inbox contracts (rules §1-§3, interfaces.md)."""
 
 from __future__ import annotations
 

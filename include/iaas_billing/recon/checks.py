@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+RULES = ("6.2", "6.3", "6.4", "6.5")  # docs/rules.md: what counts as a break at each level
+
 L1 = "L1_PRIMARY_VS_SECONDARY"
 L2 = "L2_ORDERSTREAM_VS_BILLING"
 L3 = "L3_FINANCE_VS_ORDERSTREAM"
@@ -23,7 +25,7 @@ LEVELS = (L1, L2, L3, DQ)
 DAILY_LEVELS = (L1, L2, DQ)  # the 02:00 revenue-assurance run
 PERIOD_LEVELS = (L3,)  # after each bill run
 
-# Tolerances, in minor units of the line's currency (billing-rules §6).
+# Tolerances, in minor units of the line's currency (rules §6.2-6.4).
 L1_TOLERANCE_MINOR_UNITS = 1  # "differing by more than one minor unit"
 L3_TOLERANCE_MINOR_UNITS = 0  # finance's posted revenue "must equal" the invoice total
 L2_TOLERANCE_EVENTS = 0  # control totals must equal the distinct events landed

@@ -23,6 +23,8 @@ from datetime import datetime
 from iaas_billing import locks
 from iaas_billing.recon import checks as defs
 
+RULES = ("6.1",)  # docs/rules.md: every break in one register, resolved ones kept
+
 BREAK_ID_SQL = "md5(recon_level || '|' || break_type || '|' || break_key)"
 # what a later run may update on a break it finds again (the key columns never change)
 FIGURES = ("business_date", "account_id", "sku", "event_type", "currency", "expected", "actual", "difference",

@@ -1,7 +1,7 @@
 """Simulated enterprise accounts in the 12 countries, and the CRM's daily full snapshots.
 
 Mess (`--mess-rate`): a snapshot may list an existing account with another currency, and every
-later snapshot repeats it (`CurrencyChange`). Billing-rules §1: the currency is fixed for life, so
+later snapshot repeats it (`CurrencyChange`). Rules §1: the currency is fixed for life, so
 the platform keeps the first one and reports a `currency_change`; rating does not change.
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-# country -> (currency, minor units), billing-rules §1
+# country -> (currency, minor units), rules §1.2
 COUNTRIES: dict[str, tuple[str, int]] = {
     "US": ("USD", 2), "CA": ("CAD", 2), "GB": ("GBP", 2), "DE": ("EUR", 2),
     "CH": ("CHF", 2), "SE": ("SEK", 2), "JP": ("JPY", 0), "SG": ("SGD", 2),

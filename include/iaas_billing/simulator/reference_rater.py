@@ -1,4 +1,4 @@
-"""The reference rater: billing-rules §3-§5 and docs/decisions.md in plain, exact Python.
+"""The reference rater: rules §3-§5 and docs/decisions.md in plain, exact Python.
 
 It is the simulator's independent answer to "what should the platform compute from the files it
 received?", so it imports nothing else of `iaas_billing` and no third-party package: exact

@@ -1,4 +1,4 @@
--- Adjustment lines owed on closed periods (billing-rules §5): for every line key of every closed
+-- Adjustment lines owed on closed periods (rules §5.4): for every line key of every closed
 -- period, the re-rated line's rounded amount now minus what was already billed for that key (the
 -- issued line plus earlier adjustments), where that difference is not zero; the quantity is likewise
 -- the difference. A key that no longer has charges is adjusted to zero; a new key up from zero.

@@ -1,6 +1,6 @@
 -- The lines the bill run issues when it closes a period: the period's regular lines and the
 -- adjustment lines due onto it, numbered. Invoices are numbered `<tenant>-<YYYYMM>-<6 digits>` from
--- 000001 per tenant and period in account_id order (billing-rules §5); lines within an invoice are
+-- 000001 per tenant and period in account_id order (rules §5.3); lines within an invoice are
 -- numbered regular lines first, then adjustments by adjusted period, each by sku and rate.
 -- The bill run copies `where billing_period = <M>` into the ledger (iaas_billing.billrun).
 

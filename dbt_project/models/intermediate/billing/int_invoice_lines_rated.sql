@@ -1,6 +1,6 @@
 {{ config(materialized='table', pre_hook="{{ speed_settings() }}", post_hook="{{ analyze_this() }}") }}
 
--- Draft invoice lines of every period from current knowledge (billing-rules §5): one row per
+-- Draft invoice lines of every period from current knowledge (rules §5): one row per
 -- (tenant, account, period, sku, charge_type, rate_kind, unit_price). The exact amount is the sum of
 -- the line's numerators divided once by the sku's denominator for that month; the amount is that
 -- rounded once, half away from zero, to the currency's minor units. Quantity: unit-hours,

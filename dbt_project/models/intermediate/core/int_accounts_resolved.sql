@@ -1,4 +1,4 @@
--- One row per account. Country and currency are fixed for life (billing-rules §1): the first
+-- One row per account. Country and currency are fixed for life (rules §1.1): the first
 -- landed snapshot row stands; later rows that change the currency are reported, never applied.
 with accounts as (
     select * from {{ ref('stg_inbox__accounts') }}

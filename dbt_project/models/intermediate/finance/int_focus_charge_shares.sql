@@ -1,6 +1,6 @@
 -- Every issued invoice line split by the resources behind it, for the FOCUS export (docs/finance.md): one row
 -- per line x resource with the resource's exact share (its own numerators over the key's denominator, never
--- rounded by itself), plus one `rounding` row per line for the line's single rounding (billing-rules §4-5): the
+-- rounded by itself), plus one `rounding` row per line for the line's single rounding (rules §4.7): the
 -- issued amount minus the sum of the shares, which also carries the shares' last-decimal remainder. So the
 -- rows of a line sum exactly to its issued amount, and an invoice's rows to its total.
 -- Shares come from the lineage the bill run froze with the line (billing.invoice_line_sources): a regular line's

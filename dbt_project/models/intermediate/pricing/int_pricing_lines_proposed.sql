@@ -1,4 +1,4 @@
--- The invoice lines each what-if scenario would have issued for its period (billing-rules §5 on the
+-- The invoice lines each what-if scenario would have issued for its period (rules §5 on the
 -- proposed rates), one row per (scenario, tenant, account, sku, charge_type, rate_kind, unit_price),
 -- unit_price being the proposed rate applied, beside the lines at the prices that applied that it
 -- regroups. Both sides follow int_invoice_lines_rated: a line's exact amount is the sum of its

@@ -1,4 +1,4 @@
--- Events whose account is not (yet) in the accounts master (billing-rules §3): held, reported, and
+-- Events whose account is not (yet) in the accounts master (rules §3.5): held, reported, and
 -- processed automatically once the account appears (they then leave this model and enter
 -- int_order_events_sequenced at the next build).
 

@@ -5,7 +5,7 @@
     post_hook="{{ analyze_this() }}",
 ) }}
 
--- The lifecycle state machine of billing-rules §3, set-based: every event of a known account, in
+-- The lifecycle state machine of rules §3, set-based: every event of a known account, in
 -- (event_at, event_seq) order per resource, with the state before and after it, whether it was
 -- applied, the component set in force after it, and why it was not applied (a lifecycle anomaly).
 -- Events of accounts not (yet) in the accounts master are held (int_order_events_held) and enter

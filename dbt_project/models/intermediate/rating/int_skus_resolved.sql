@@ -1,5 +1,5 @@
 -- One row per SKU of the catalogue: its attributes from the latest accepted upload that has it
--- (billing-rules §2: a SKU's name, category, charge_type and unit are the same on all its rows).
+-- (rules §2.1: a SKU's name, category, charge_type and unit are the same on all its rows).
 
 with catalog_prices as (
     select * from {{ ref('stg_inbox__catalog_prices') }}

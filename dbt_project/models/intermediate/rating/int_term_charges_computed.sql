@@ -5,7 +5,7 @@
     post_hook="{{ analyze_this() }}",
 ) }}
 
--- Point-in-time charges (billing-rules §4), per tenant, from the resource's component-set changes
+-- Point-in-time charges (rules §4.4-4.6), per tenant, from the resource's component-set changes
 -- (every applied CREATE and MODIFY, and DECOMMISSION, which leaves no component):
 --   annual    a term starts when (resource, sku) first appears with a quantity and renews every
 --             12 months, same day and time, clamped to the month's last day (Postgres month

@@ -13,7 +13,7 @@
 
 -- depends_on: {{ ref('int_rerating_scopes_detected') }}
 
--- Time-metered charges (hourly and monthly SKUs, billing-rules §4): every component of every
+-- Time-metered charges (hourly and monthly SKUs, rules §4): every component of every
 -- billable span, per tenant, split at every event (the spans), every price version and every UTC
 -- day (hence every month), up to the clock var('as_of'). Each piece carries exact numerators over a
 -- denominator common to its sku and month (docs/decisions.md): 3600 for hourly, the seconds of the

@@ -1,4 +1,4 @@
--- Usage for which no price applies (billing-rules §2): never charged as zero, never dropped; it is
+-- Usage for which no price applies (rules §2.5): never charged as zero, never dropped; it is
 -- reported here and charged once a price covering it is uploaded (it then leaves this table).
 -- Time-metered usage per resource, sku, tenant and UTC day; annual / one-time charges per instant.
 

@@ -1,4 +1,4 @@
--- Margin per period, sku and currency, in that currency and in USD (billing-rules §7): the sum of
+-- Margin per period, sku and currency, in that currency and in USD (rules §7): the sum of
 -- fct_margin_monthly's rows. A (period, currency) has one rate, so the USD figures of a group are
 -- all there or all null (rate missing).
 with margin as (

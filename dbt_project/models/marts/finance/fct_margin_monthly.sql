@@ -1,4 +1,4 @@
--- Operating margin per period, account and SKU (billing-rules §7): revenue is the account's issued
+-- Operating margin per period, account and SKU (rules §7): revenue is the account's issued
 -- SO invoice lines, cost its issued HO invoice lines, both in the account's currency. Adjustment
 -- lines count in the period of the invoice that carries them (billing_period), not the period
 -- they adjust: that is when they are billed, posted and reconciled (L3). USD figures use finance's

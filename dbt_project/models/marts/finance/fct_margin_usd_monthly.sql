@@ -1,5 +1,5 @@
 -- Consolidated margin in USD per period: the whole platform, and each country, category and SKU
--- across all currencies (billing-rules §7). A total that would include any amount without a USD
+-- across all currencies (rules §7). A total that would include any amount without a USD
 -- rate is null, not partial: missing_fx_currencies names what is missing (int_fx_rates_missing).
 with margin as (
     select * from {{ ref('fct_margin_monthly') }}

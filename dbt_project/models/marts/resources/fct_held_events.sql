@@ -1,4 +1,4 @@
--- Order events held because their account is not (yet) in the accounts master (billing-rules §3).
+-- Order events held because their account is not (yet) in the accounts master (rules §3.5).
 -- They leave this table by themselves at the first build after the account appears.
 
 with held as (

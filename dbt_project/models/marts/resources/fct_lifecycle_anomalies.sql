@@ -1,4 +1,4 @@
--- Events the lifecycle did not apply (billing-rules §3: a transition the table does not allow, an
+-- Events the lifecycle did not apply (rules §3: a transition the table does not allow, an
 -- event before CREATE, anything after DECOMMISSION, a second CREATE, an event of another account),
 -- and conflicting redeliveries of an event_id (the first landing stands).
 

@@ -1,4 +1,4 @@
--- Every span of constant state and component set per resource (billing-rules §3).
+-- Every span of constant state and component set per resource (rules §3).
 
 with intervals as (
     select * from {{ ref('int_resource_intervals_derived') }}
