@@ -36,8 +36,8 @@ def count(value: int | None) -> str:
 
 
 def when(value: datetime | None) -> str:
-    """A timestamp in UTC to the minute ('2026-11-01 01:00 UTC'); 'undated' for None."""
-    return "undated" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    """A timestamp in UTC to the minute ('2026-11-01 01:00'; the page says its times are UTC); 'undated' for None."""
+    return "undated" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
 _templates.filters.update(money=money, count=count, when=when)
