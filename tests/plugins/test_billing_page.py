@@ -2,7 +2,7 @@
 
 One simulated month goes through the whole pipeline (`iaas_billing.pipeline.run`) at 2026-11-01T01:00Z:
 October closes, breaks of several levels and currencies open, and the inbox holds files delivered after
-that clock (until 2026-11-03), so some feeds are behind. The page's figures are checked against SQL and
+that clock (until 2026-11-03), so some feeds are behind; a bill run at 2026-12-01T01:00Z closes November. The page's figures are checked against SQL and
 the inbox listing written independently of `iaas_billing.billing_status`; then it is checked that the page
 needs the UI's login, that the UI's plugins endpoint lists it, and it is looked at in headless Chromium.
 A database that is down or holds no warehouse still gives the page, with the reason (in-process requests).
@@ -23,13 +23,14 @@ from html.parser import HTMLParser
 
 import pytest
 
-from iaas_billing import db, locks, pipeline
+from iaas_billing import billrun, db, locks, pipeline
 from tests.conftest import private_work_dirs
 from tests.finance.test_finance_report_browser import chromium
 
 from .conftest import PASSWORD, USER, api_server, server_env
 
 AS_OF = datetime(2026, 11, 1, 1, tzinfo=UTC)
+CLOSE_NOVEMBER = datetime(2026, 12, 1, 1, tzinfo=UTC)
 PREFIXES = {"catalog": "catalog_", "accounts": "accounts_", "orders": "orders_",
             "control": "orderstream_control_", "primary_billing": "primary_billing_",
             "finance_gl": "finance_gl_", "fx_rates": "fx_rates_"}
@@ -97,6 +98,8 @@ def site(tmp_path_factory, databases, airflow_db):
                        tmp / "server-all-admins.log") as open_server, \
             private_work_dirs("billing-page-", gx=True):
         pipeline.run(out / "inbox", as_of=AS_OF, url=url)  # the servers start meanwhile
+        # a bill run a month later closes November too (on what has landed): the page shows the last of two
+        assert [c.billing_period.month for c in billrun.close_due_periods(CLOSE_NOVEMBER, url=url)] == [11]
         yield {"url": url, "inbox": out / "inbox", "base": login_server(), "open_base": open_server(),
                "tmp": tmp}
 
@@ -193,7 +196,7 @@ def test_the_last_closed_period(site, page):
                      " from billing.closed_periods where billing_period = (select max(billing_period)"
                      " from billing.closed_periods)")
     [row] = Tables(page).tables["closed"]
-    assert period == "2026-10"
+    assert period == "2026-11"
     assert row[:4] == [period, f"{closed_at.astimezone(UTC):%Y-%m-%d %H:%M}", str(invoices), str(lines)]
 
 
@@ -250,4 +253,4 @@ def test_the_page_in_headless_chromium(site):
     dom = subprocess.run([chromium(), *flags, "--dump-dom", url], capture_output=True, text=True, timeout=180)
     tables = Tables(dom.stdout).tables
     assert set(tables) == {"feeds", "breaks", "closed"}, dom.stdout[:2000]
-    assert tables["closed"][0][0] == "2026-10"
+    assert tables["closed"][0][0] == "2026-11"
