@@ -1,8 +1,9 @@
 """The Billing page of the Airflow UI, served by Airflow's own api-server app under uvicorn, read over HTTP.
 
-One simulated month goes through the whole pipeline (`iaas_billing.pipeline.run`) at 2026-11-01T01:00Z:
-October closes, breaks of several levels and currencies open, and the inbox holds files delivered after
-that clock (until 2026-11-03), so some feeds are behind; a bill run at 2026-12-01T01:00Z closes November. The page's figures are checked against SQL and
+One simulated month goes through the whole pipeline (`iaas_billing.pipeline.run`) at 2026-12-01T01:00Z:
+October and November close, breaks of several levels and currencies open; then the hour after that clock
+is delivered (an empty orders extract), so the orders feed is behind. "Delivered" is by the wall clock, which
+is past all these dates. The page's figures are checked against SQL and
 the inbox listing written independently of `iaas_billing.billing_status`; then it is checked that the page
 needs the UI's login, that the UI's plugins endpoint lists it, and it is looked at in headless Chromium.
 A database that is down or holds no warehouse still gives the page, with the reason (in-process requests).
@@ -23,14 +24,14 @@ from html.parser import HTMLParser
 
 import pytest
 
-from iaas_billing import billrun, db, locks, pipeline
+from iaas_billing import db, locks, pipeline
 from tests.conftest import private_work_dirs
 from tests.finance.test_finance_report_browser import chromium
 
 from .conftest import PASSWORD, USER, api_server, server_env
 
-AS_OF = datetime(2026, 11, 1, 1, tzinfo=UTC)
-CLOSE_NOVEMBER = datetime(2026, 12, 1, 1, tzinfo=UTC)
+AS_OF = datetime(2026, 12, 1, 1, tzinfo=UTC)
+LATE = "orders_20261201T01.jsonl"  # delivered at 02:00, after AS_OF
 PREFIXES = {"catalog": "catalog_", "accounts": "accounts_", "orders": "orders_",
             "control": "orderstream_control_", "primary_billing": "primary_billing_",
             "finance_gl": "finance_gl_", "fx_rates": "fx_rates_"}
@@ -97,9 +98,9 @@ def site(tmp_path_factory, databases, airflow_db):
             api_server(server_env(tmp, **env, AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS="True"),
                        tmp / "server-all-admins.log") as open_server, \
             private_work_dirs("billing-page-", gx=True):
-        pipeline.run(out / "inbox", as_of=AS_OF, url=url)  # the servers start meanwhile
-        # a bill run a month later closes November too (on what has landed): the page shows the last of two
-        assert [c.billing_period.month for c in billrun.close_due_periods(CLOSE_NOVEMBER, url=url)] == [11]
+        report = pipeline.run(out / "inbox", as_of=AS_OF, url=url)  # the servers start meanwhile
+        assert [c.billing_period.month for c in report.bill_runs] == [10, 11]  # the page shows the last of two
+        (out / "inbox" / LATE).write_bytes(b"")  # an hour without events, not landed yet
         yield {"url": url, "inbox": out / "inbox", "base": login_server(), "open_base": open_server(),
                "tmp": tmp}
 
@@ -154,11 +155,11 @@ def test_each_feed_shows_its_last_delivered_and_last_landed_file(site, page):
         assert row[3].split()[0] == landed[kind], (kind, row)
         if row[0] == f"{kind} behind":
             behind.add(kind)
-    # landed at 2026-11-01T01:00Z; the inbox holds orders, control and primary billing files up to Nov 3
+    # everything delivered by AS_OF has landed, the extract delivered after it has not
     orders = rows["orders"]
-    assert orders[2] == "orders_20261102T23.jsonl delivered 2026-11-03 00:00", orders
-    assert orders[3].startswith("orders_20261101T00.jsonl delivered 2026-11-01 01:00 · landed "), orders
-    assert behind == {"orders", "control", "primary_billing"}, behind
+    assert orders[2] == f"{LATE} delivered 2026-12-01 02:00", orders
+    assert orders[3].startswith("orders_20261102T23.jsonl delivered 2026-11-03 00:00 · landed "), orders
+    assert behind == {"orders"}, behind
 
 
 def test_open_breaks_by_level_and_currency_with_their_amount_at_risk(site, page):
@@ -241,14 +242,14 @@ def test_the_page_in_headless_chromium(site):
     shot = site["tmp"] / "billing-page.png"
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--hide-scrollbars", "--window-size=1100,1250", f"--user-data-dir={site['tmp'] / 'profile'}"]
+             "--hide-scrollbars", "--window-size=1100,1500", f"--user-data-dir={site['tmp'] / 'profile'}"]
     url = f"{site['open_base']}/billing/"
     shots = subprocess.run([chromium(), *flags, f"--screenshot={shot}", url], capture_output=True, text=True,
                            timeout=180)
     assert shots.returncode == 0 and shot.exists(), shots.stderr[-2000:]
     png = shot.read_bytes()
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and (width, height) == (1100, 1250)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and (width, height) == (1100, 1500)
     assert len(png) > 40_000, len(png)  # tables of text, not a blank or an error page (a few kB)
     dom = subprocess.run([chromium(), *flags, "--dump-dom", url], capture_output=True, text=True, timeout=180)
     tables = Tables(dom.stdout).tables
