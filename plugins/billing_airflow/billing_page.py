@@ -17,8 +17,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-URL_PREFIX = "/billing"
-TITLE = "Billing"
+from billing_airflow import BILLING_PAGE_TITLE
 
 _templates = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
                          autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
@@ -47,7 +46,7 @@ def render(status) -> str:
     from iaas_billing.billing_status import totals_by_currency
 
     return _templates.get_template("billing_page.html.j2").render(
-        status=status, totals=totals_by_currency(status.breaks), title=TITLE)
+        status=status, totals=totals_by_currency(status.breaks), title=BILLING_PAGE_TITLE)
 
 
 app = FastAPI(title="Billing status", docs_url=None, redoc_url=None, openapi_url=None)
