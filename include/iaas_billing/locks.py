@@ -42,7 +42,9 @@ def holder(conn) -> str | None:
         " (select oid from pg_database where datname = current_database())", (WAREHOUSE,)).fetchone()
     if row is None:
         return None
-    return f"{row[0] or 'a session'} (pid {row[1]}, since {row[2]:%Y-%m-%d %H:%M:%S %Z})"
+    name, pid, started = row  # a role without pg_read_all_stats sees no start time of another role's session
+    since = f", since {started:%Y-%m-%d %H:%M:%S %Z}" if started is not None else ""
+    return f"{name or 'a session'} (pid {pid}{since})"
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,22 @@ def test_a_second_writer_waits_then_gives_up_naming_the_holder(fresh_url):
     assert "second writer" in str(errors[0]) and "iaas-billing lock first writer" in str(errors[0])
     with db.connect(fresh_url) as conn:
         assert locks.holder(conn) is None  # released
+
+
+def test_the_holder_as_seen_by_a_role_that_cannot_read_its_session(fresh_url):
+    """Landing holds the lock as billing_loader, the Billing page reads it as another login: PostgreSQL hides
+    the start time of another role's session from a role without pg_read_all_stats."""
+    role = f"lock_reader_{uuid.uuid4().hex[:8]}"
+    with db.connect(fresh_url, autocommit=True) as admin:
+        admin.execute(f'create role "{role}" login')
+    try:
+        with locks.warehouse_writer(fresh_url, "first writer"):
+            with db.connect(fresh_url.set(username=role)) as conn:
+                seen = locks.holder(conn)
+        assert seen is not None and seen.startswith("iaas-billing lock first writer (pid "), seen
+    finally:
+        with db.connect(fresh_url, autocommit=True) as admin:
+            admin.execute(f'drop role "{role}"')
 
 
 def test_a_waiting_writer_goes_on_once_the_lock_is_free(fresh_url):
