@@ -11,7 +11,8 @@ from iaas_billing import dbt_runner
 from .conftest import CONTROL_HEADER, FINANCE_HEADER, PRIMARY_HEADER, event
 
 MODELS = ["stg_inbox__inbox_files", "stg_inbox__order_events", "stg_inbox__quarantined_rows",
-          "int_inbox_file_versions", "int_inbox_files_expected", "fct_inbox_files", "fct_quarantined_rows"]
+          "int_inbox_file_versions", "int_inbox_files_scheduled", "int_inbox_files_expected", "fct_inbox_files",
+          "fct_quarantined_rows"]
 
 
 @pytest.mark.rule("8.1", "8.2")
@@ -57,3 +58,24 @@ def test_published_register_quarantine_and_missing_inputs(inbox, land, sql, fres
         ("primary_billing_20261002.csv", 1, 1, 1, 0, 0, "landed", True)]
     assert sql("select file_name, line_number, reason_code, raw_record, is_latest_version "
                "from marts.fct_quarantined_rows") == [("orders_20261002T07.jsonl", 2, "not_json", "not json", True)]
+
+
+def test_a_day_upstream_has_closed_expects_all_24_extracts(inbox, land, sql, fresh_url):
+    # The stream falls silent after 10-02 20:00 (nothing landed after it), but primary billing has closed the
+    # day: the day's last three extracts are missing all the same, not outside the stream's range.
+    for hour in range(21):
+        inbox.write(f"orders_20261002T{hour:02d}.jsonl", "")
+    inbox.lines("orders_20261002T07.jsonl", event("e1", time="2026-10-02T07:10:00Z"))
+    inbox.lines("primary_billing_20261002.csv", PRIMARY_HEADER, "2026-10-02,ACC-1,cpu,EUR,1")
+    land(datetime(2026, 10, 3, 1, tzinfo=UTC))
+    dbt_runner.run_dbt(["build", "--select", *MODELS], url=fresh_url, as_of=datetime(2026, 10, 3, 1, tzinfo=UTC))
+
+    # at 01:00 the 23:00 extract is scheduled but not due yet (delivered 00:00, due 02:00), October's finance
+    # file neither (due when the month is over)
+    assert sql("select file_name, is_due from intermediate.int_inbox_files_scheduled where not has_arrived "
+               "order by file_name") == [("finance_gl_202610.csv", False), ("orders_20261002T21.jsonl", True),
+                                         ("orders_20261002T22.jsonl", True), ("orders_20261002T23.jsonl", False),
+                                         ("orderstream_control_20261002.csv", True)]
+    assert sql("select file_name from intermediate.int_inbox_files_expected where not has_arrived "
+               "order by file_name") == [("orders_20261002T21.jsonl",), ("orders_20261002T22.jsonl",),
+                                         ("orderstream_control_20261002.csv",)]

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from iaas_billing import db
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -16,6 +22,27 @@ def gx_root(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("BILLING_GX_DIR", str(root))
         yield root
+
+
+@pytest.fixture(scope="module")
+def dags():
+    """The reconciliation DAGs, parsed from dags/revenue_assurance.py."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(ROOT / "dags" / "revenue_assurance.py"))
+    assert not bag.import_errors, bag.import_errors
+    return bag.dags
+
+
+@pytest.fixture(scope="module")
+def airflow_home():
+    """This worker's Airflow metadata DB, migrated once (AIRFLOW_HOME is set by tests/conftest.py)."""
+    home = Path(os.environ["AIRFLOW_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "airflow.db").exists():
+        subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True,
+                       env=os.environ.copy())
+    return home
 
 
 def run_pipeline(inbox, as_of, url):

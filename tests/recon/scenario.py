@@ -76,9 +76,10 @@ CONTROL_HEADER = "event_date,account_id,event_type,event_count\n"
 PRIMARY_HEADER = "usage_date,account_id,sku,currency,amount\n"
 
 
-def first_inbox() -> dict[str, str]:
-    """Everything delivered by 2026-10-03T02:00 (run 1), but one hourly extract."""
-    return empty_hours("20261001T00", "20261003T00", _first_files(), skip=(MISSING_AT_RUN1,))
+def first_inbox(missing: tuple[str, ...] = ()) -> dict[str, str]:
+    """Everything delivered by 2026-10-03T02:00 (run 1), but the files named in `missing`."""
+    files = {name: text for name, text in _first_files().items() if name not in missing}
+    return empty_hours("20261001T00", "20261003T00", files, skip=missing)
 
 
 def _first_files() -> dict[str, str]:
@@ -165,9 +166,6 @@ def empty_hours(first: str, last: str, files: dict[str, str], skip: tuple[str, .
     return out
 
 
-MISSING_AT_RUN1 = "orders_20261002T03.jsonl"  # delivered late: a missing_input until run 2
-
-
 def write(inbox: Path, files: dict[str, str]) -> None:
     inbox.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
@@ -201,7 +199,6 @@ RUN1_DQ = {
     (DQ, "lifecycle_anomaly", "2026-10-01", "ACC-2", None, "e-11"),
     (DQ, "conflicting_duplicate", "2026-10-01", "ACC-2", None, "e-2"),
     (DQ, "currency_change", "2026-10-02", "ACC-1", None, "USD"),
-    (DQ, "missing_input", "2026-10-02", None, None, MISSING_AT_RUN1),
 }
 
 # run 2: what later data cleared, and what is new
@@ -211,7 +208,6 @@ RUN2_RESOLVED = {
     (L2, "count_shortfall", "2026-10-02", "ACC-3", None),  # e-8 landed
     (DQ, "quarantined_row", "2026-10-02", "ACC-1", None),  # its file version was superseded
     (DQ, "held_event", "2026-10-01", "ACC-7", None),  # x2: ACC-7 arrived
-    (DQ, "missing_input", "2026-10-02", None, None),  # the extract arrived
 }
 RUN2_L3 = {
     (L3, "amount_mismatch", "2026-10-01", "ACC-2", None, D(240), D(250), D(10), "JPY"),

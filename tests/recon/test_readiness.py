@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from iaas_billing import db
 from iaas_billing.recon import readiness
@@ -33,3 +33,12 @@ def test_waits_for_every_hour_the_control_totals_and_primary_billing(fresh_url):
     with db.connect(fresh_url) as conn, conn.transaction():
         conn.execute("update raw.inbox_files set status = 'landed' where file_name = 'orders_20261002T17.jsonl'")
     assert readiness.missing_day_inputs(DAY, fresh_url) == []
+
+
+def test_the_wait_stops_when_all_is_in_or_the_grace_is_over():
+    as_of, grace = datetime(2026, 10, 3, 2, tzinfo=UTC), timedelta(minutes=90)
+    assert readiness.wait_is_over([], as_of, as_of, grace)
+    assert not readiness.wait_is_over(["primary_billing_20261002.csv"], as_of, as_of + timedelta(minutes=89), grace)
+    assert readiness.wait_is_over(["primary_billing_20261002.csv"], as_of, as_of + grace, grace)
+    # a backfill or a run started late: nothing to wait for, the checks run with what is there
+    assert readiness.wait_is_over(["orders_20261002T17.jsonl"], as_of, as_of + timedelta(days=60), grace)

@@ -51,6 +51,7 @@ class ReconSummary:
     updated: int = 0
     resolved: int = 0
     open_by_level: dict[str, int] = field(default_factory=dict)
+    missing_files: list[str] = field(default_factory=list)  # named by open missing_file breaks
     errors: list[str] = field(default_factory=list)
     docs: Path | None = None
 
@@ -72,7 +73,8 @@ class ReconSummary:
             "as_of": self.as_of.isoformat(), "run_id": self.run_id, "levels": list(self.levels),
             "success": self.success, "checks": len(self.checks), "checks_failed": len(self.checks_failed),
             "opened": self.opened, "reopened": self.reopened, "updated": self.updated,
-            "resolved": self.resolved, "open_by_level": dict(self.open_by_level), "errors": list(self.errors),
+            "resolved": self.resolved, "open_by_level": dict(self.open_by_level),
+            "missing_files": list(self.missing_files), "errors": list(self.errors),
             "failed": [f"{c.level} {c.break_type}: {c.gx_count}" for c in self.checks_failed],
             "docs": str(self.docs) if self.docs else None,
         }
@@ -88,11 +90,19 @@ class ReconSummary:
         for c in self.checks_failed:
             lines.append(f"    {c.level} {c.break_type}: "
                          + (c.error if c.error else f"{c.gx_count} row(s)"))
+        if self.missing_files:
+            lines.append("    " + missing_files_line(self.missing_files))
         for error in self.errors:
             lines.append(f"    error: {error}")
         if self.docs is not None:
             lines.append(f"    data docs: {self.docs}")
         return "\n".join(lines)
+
+
+def missing_files_line(names: list[str], most: int = 10) -> str:
+    """The open missing_file breaks in one line (the command's summary, the DAG's alert)."""
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return f"missing files ({len(names)}), the checks that read them wait: {', '.join(names[:most])}{more}"
 
 
 def _short(level: str) -> str:
@@ -153,6 +163,7 @@ def _run_checks(as_of: datetime, url: URL, levels: tuple[str, ...] | None, rebui
             register.finish_run(conn, summary.run_id, gx_success=all(r.success for r in results),
                                 checks_evaluated=len(evaluated), checks_failed=sum(not r.success for r in results),
                                 merged=merged)
+            summary.missing_files = register.open_missing_files(conn)
     summary.opened, summary.reopened = merged.opened, merged.reopened
     summary.updated, summary.resolved = merged.updated, merged.resolved
     summary.open_by_level = merged.open_by_level

@@ -24,6 +24,7 @@ DQ = "DATA_QUALITY"
 LEVELS = (L1, L2, L3, DQ)
 DAILY_LEVELS = (L1, L2, DQ)  # the 02:00 revenue-assurance run
 PERIOD_LEVELS = (L3,)  # after each bill run
+MISSING_FILE = "missing_file"  # the freshness break: a due input file that has not arrived (data quality)
 
 # Tolerances, in minor units of the line's currency (rules §6.2-6.4).
 L1_TOLERANCE_MINOR_UNITS = 1  # "differing by more than one minor unit"
@@ -111,11 +112,18 @@ CHECKS: tuple[Check, ...] = (
             ("lifecycle_anomaly", "An event the lifecycle does not allow; not applied."),
             ("conflicting_duplicate", "An event_id redelivered with other content; the first stands."),
             ("currency_change", "An accounts snapshot tried to change an account's currency."),
-            ("missing_input", "An input file that should have been delivered by now is missing."),
+            (MISSING_FILE, "A freshness break: an input file due by now has not arrived. The checks that "
+             "read it wait for it (its day is not compared); its arrival resolves the break."),
             ("missing_fx_rate", "A period and currency with revenue but no rate to USD."),
         )
     ),
 )
+
+
+# Break types renamed since breaks were recorded: (level, old type) -> new type. The register resolves the
+# open breaks of the old type in the first run that evaluates the new one, which opens its own for what is
+# still there (recon.register.merge); the old rows stay, resolved, with their history.
+RENAMED_BREAK_TYPES = {(DQ, "missing_input"): MISSING_FILE}
 
 
 def checks_for(levels: tuple[str, ...] | list[str]) -> list[Check]:

@@ -12,7 +12,8 @@ register in one transaction:
 
 Each change is also appended to audit.reconciliation_break_events. Nothing changes when the
 inputs and as_of are the same, so a rerun is a no-op. A check GX could not evaluate is left alone:
-its open breaks are neither resolved nor updated.
+its open breaks are neither resolved nor updated. A break type renamed since (checks.RENAMED_BREAK_TYPES)
+counts as evaluated, finding nothing, whenever its new name is: its open breaks are resolved once.
 """
 
 from __future__ import annotations
@@ -72,9 +73,10 @@ def merge(conn, run_id: int, as_of: datetime, evaluated: list[defs.Check]) -> Me
     conn.execute("drop table if exists pg_temp.recon_evaluated")
     conn.execute("create temp table recon_evaluated (recon_level text, break_type text) on commit drop")
     if evaluated:
+        pairs = [(c.level, c.break_type) for c in evaluated]
+        pairs += [old for old, new in defs.RENAMED_BREAK_TYPES.items() if (old[0], new) in pairs]
         with conn.cursor() as cur:
-            cur.executemany("insert into recon_evaluated values (%s, %s)",
-                            [(c.level, c.break_type) for c in evaluated])
+            cur.executemany("insert into recon_evaluated values (%s, %s)", pairs)
         conn.execute(
             f"insert into recon_found (recon_level, break_type, {', '.join(defs.BREAK_COLUMNS)}) "
             f"select recon_level, break_type, {', '.join(defs.BREAK_COLUMNS)} from ({_found_sql(evaluated)}) as f"
@@ -144,6 +146,13 @@ def _log(conn, change: str, statement: str, params: dict) -> int:
             returning 1)
         select count(*) from logged""", params).fetchone()
     return int(row[0])
+
+
+def open_missing_files(conn) -> list[str]:
+    """The files the open missing_file breaks name, oldest day first."""
+    return [name for (name,) in conn.execute(
+        "select file_name from audit.reconciliation_breaks where status = 'open' and recon_level = %s "
+        "and break_type = %s order by business_date, file_name", (defs.DQ, defs.MISSING_FILE))]
 
 
 def finish_run(conn, run_id: int, *, gx_success: bool, checks_evaluated: int, checks_failed: int,

@@ -225,10 +225,12 @@ unpriced as (
     from unpriced_days
 ),
 
--- inputs due by the run's clock that have not arrived (the landing's int_inbox_files_expected)
-missing_inputs as (
+-- freshness: inputs due by the run's clock that have not arrived (the landing's int_inbox_files_expected),
+-- one break per file, keyed by its name; the file's arrival resolves it. The checks that read the file
+-- do not compare its day meanwhile (int_recon_day_inputs; L3 compares a period once its finance file is in).
+missing_files as (
     select
-        'missing_input' as issue_type,
+        'missing_file' as issue_type,
         file_name as break_key,
         business_date,
         null::text as account_id,
@@ -243,7 +245,14 @@ missing_inputs as (
         null::text as event_id,
         null::text as resource_id,
         file_kind || ' file ' || file_name || ' was due at '
-        || to_char(due_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"') || ' and has not arrived' as detail
+        || to_char(due_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"') || ' and has not arrived; '
+        || case file_kind
+            when 'orders' then 'L1 and L2 of ' || business_date || ' wait for it'
+            when 'primary_billing' then 'L1 of ' || business_date || ' waits for it'
+            when 'control' then 'L2 of ' || business_date || ' waits for it'
+            when 'finance_gl' then 'L3 of ' || to_char(business_date, 'YYYY-MM') || ' waits for it'
+            else 'no check waits for it'
+        end as detail
     from expected_files
     where not has_arrived
 ),
@@ -282,7 +291,7 @@ final as (
     union all
     select * from unpriced
     union all
-    select * from missing_inputs
+    select * from missing_files
     union all
     select * from fx_missing
 )

@@ -4,13 +4,18 @@
 ) }}
 
 -- L1, primary vs secondary billing: one row per (usage_date, account_id, sku) of every complete
--- day (the day's primary billing file has landed and the day is over at the run's clock), lining
+-- day (int_recon_day_inputs: the day is over at the run's clock, its primary billing file and every
+-- hourly extract of the day have arrived; a day with one missing is not compared), lining
 -- up the primary billing system's daily line with this platform's own SO daily line
 -- (fct_rated_usage_daily, rounded per daily line). expected is this platform's amount, actual
 -- primary's, 0 on a side without the line. The break rules and the one-minor-unit tolerance live
 -- in the GX suite recon_l1_primary_vs_secondary, not here.
 with inbox_files as (
     select * from {{ ref('int_recon_inbox_files') }}
+),
+
+day_inputs as (
+    select * from {{ ref('int_recon_day_inputs') }}
 ),
 
 primary_rows as (
@@ -33,12 +38,9 @@ primary_files as (
 complete_days as (
     select
         business_date,
-        min(file_name) as primary_file_name
-    from primary_files
-    where
-        business_date is not null
-        and (business_date + 1)::timestamp at time zone 'UTC' <= '{{ var("as_of") }}'::timestamptz
-    group by business_date
+        primary_file_name
+    from day_inputs
+    where is_l1_compared
 ),
 
 primary_lines as (

@@ -1,13 +1,18 @@
 {{ config(materialized='table') }}
 
 -- L2, order stream vs billing: one row per (event_date, account_id, event_type) of every day
--- whose control totals are in force and that is over at the run's clock. expected is the
+-- whose control totals are in force, whose hourly extracts have all arrived and that is over at the
+-- run's clock (int_recon_day_inputs; a day with one missing is not compared). expected is the
 -- control total, actual the count of distinct event_ids landed for that key (by the UTC date of
 -- event_time, applied or not; quarantined rows never land); a key on one side only is 0 on the
 -- other. The break rules (and their tolerance) live in the GX suite `recon_l2`, not here.
 with control_files as (
     select * from {{ ref('int_recon_inbox_files') }}
     where file_kind = 'control' and is_in_force and is_loaded
+),
+
+day_inputs as (
+    select * from {{ ref('int_recon_day_inputs') }}
 ),
 
 control_rows as (
@@ -21,12 +26,9 @@ order_events as (
 complete_days as (
     select
         business_date,
-        min(file_name) as control_file_name
-    from control_files
-    where
-        business_date is not null
-        and (business_date + 1)::timestamp at time zone 'UTC' <= '{{ var("as_of") }}'::timestamptz
-    group by business_date
+        control_file_name
+    from day_inputs
+    where is_l2_compared
 ),
 
 control_totals as (
