@@ -24,14 +24,17 @@ site is rebuilt (`.local/gx`), and the `alert` task sends the summary through `i
 (a warning when there are open breaks, naming the missing files). A task that fails (a database that
 is down, a dbt model that fails) alerts through the `on_failure_callback`.
 
-The run's clock `as_of` is the run's `run_after`. Credentials come from `BILLING_DATABASE_URL` in
-the worker's environment; nothing touches the database at import time.
+The run's clock `as_of` is the daily run's `run_after`; for `reconcile_period`, the clock the bill run
+closed at (its Asset event's `as_of`). What no retry can fix (no warehouse, bad configuration) fails the
+task at once; a lost connection is retried. Credentials come from `BILLING_DATABASE_URL` in the worker's
+environment; nothing touches the database at import time.
 """
 
 from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Asset, CronTriggerTimetable, PokeReturnValue, TriggerRule, dag, task
 
+from billing_airflow.failfast import fails_fast
 from iaas_billing import assets
 
 PERIOD_CLOSED = Asset(name=assets.PERIOD_CLOSED[0], uri=assets.PERIOD_CLOSED[1])
@@ -64,8 +67,11 @@ DEFAULT_ARGS = {
 }
 
 
-def _as_of(dag_run) -> datetime:
-    return dag_run.run_after
+def _as_of(dag_run, triggering_asset_events=None) -> datetime:
+    """The run's clock: the bill run's clock for reconcile_period, else run_after (billing_airflow.clock)."""
+    from billing_airflow.clock import run_clock
+
+    return run_clock(triggering_asset_events, dag_run)
 
 
 @task(trigger_rule=TriggerRule.ALL_DONE)
@@ -113,6 +119,7 @@ def alert(summary: dict | None) -> str:
 )
 def revenue_assurance():
     @task.sensor(poke_interval=timedelta(minutes=10), timeout=LATE_GRACE + timedelta(minutes=30), mode="reschedule")
+    @fails_fast
     def wait_for_day(dag_run=None) -> PokeReturnValue:
         """Done once the previous day's extracts, control totals and primary billing have landed, or 90 minutes
         after the run's clock: the checks then run with what is there (a missing file is a break, not a stall)."""
@@ -125,6 +132,7 @@ def revenue_assurance():
         return PokeReturnValue(is_done=done, xcom_value={"day": day.isoformat(), "missing": missing})
 
     @task
+    @fails_fast
     def build_models(dag_run=None) -> dict:
         """dbt build of the candidate models and everything upstream of them, at the run's clock; every hourly
         extract up to the clock is expected (a silent order stream is missing files, not a quiet day)."""
@@ -134,6 +142,7 @@ def revenue_assurance():
         return dbt_runner.run_dbt(BUILD_ARGS, as_of=as_of, vars={"inbox_range_end": as_of.isoformat()}).counts
 
     @task
+    @fails_fast
     def reconcile(dag_run=None) -> dict:
         """GX checkpoint revenue_assurance_daily (L1, L2, data quality); breaks recorded, never raised."""
         from iaas_billing import recon
@@ -158,19 +167,22 @@ def revenue_assurance():
 )
 def reconcile_period():
     @task
-    def build_models(dag_run=None) -> dict:
+    @fails_fast
+    def build_models(dag_run=None, triggering_asset_events=None) -> dict:
         """dbt build of the candidate models and everything upstream, so the new invoices are seen."""
         from iaas_billing import dbt_runner
 
-        return dbt_runner.run_dbt(BUILD_ARGS, as_of=_as_of(dag_run)).counts
+        return dbt_runner.run_dbt(BUILD_ARGS, as_of=_as_of(dag_run, triggering_asset_events)).counts
 
     @task
-    def reconcile(dag_run=None) -> dict:
+    @fails_fast
+    def reconcile(dag_run=None, triggering_asset_events=None) -> dict:
         """GX checkpoint period_reconciliation (L3) over every closed period."""
         from iaas_billing import recon
         from iaas_billing.recon import checks
 
-        return recon.run_checks(_as_of(dag_run), levels=checks.PERIOD_LEVELS, rebuild_models=False).as_dict()
+        as_of = _as_of(dag_run, triggering_asset_events)
+        return recon.run_checks(as_of, levels=checks.PERIOD_LEVELS, rebuild_models=False).as_dict()
 
     summary = reconcile()
     build_models() >> summary
