@@ -174,7 +174,8 @@ def close_due_periods(as_of: datetime, url: URL | None = None, *, grace: timedel
     url = warehouse.require(url, upgrade=False)
     grace = timedelta(hours=settings.GRACE_HOURS) if grace is None else grace
     closed: list[PeriodClose] = []
-    with locks.warehouse_writer(url, "bill run"), db.connect(url, autocommit=True, phase="bill-run") as conn:
+    with locks.warehouse_writer(url, "bill run"), db.lost_is_transient(url, "bill run"), \
+            db.connect(url, autocommit=True, phase="bill-run") as conn:
         periods = _periods(conn)
         due = [(p, rated) for p, is_closed, rated in periods
                if not is_closed and period_end(p) + grace <= as_of]

@@ -134,6 +134,24 @@ def connect(url: URL | None = None, *, autocommit: bool = False, phase: str | No
         conn.close()
 
 
+def connection_lost(exc: BaseException) -> bool:
+    """True when the server went away under a session: the socket closed (no SQLSTATE), or the server shut
+    down or crashed or killed the backend (57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now)."""
+    import psycopg
+    return isinstance(exc, psycopg.OperationalError) and exc.sqlstate in (None, "57P01", "57P02", "57P03")
+
+
+@contextmanager
+def lost_is_transient(url: URL, who: str):
+    """A connection lost in the block (a server crash or restart) becomes one retryable line naming `who`."""
+    try:
+        yield
+    except Exception as exc:
+        if not connection_lost(exc):
+            raise
+        raise TransientError(f"{who}: lost the database at {where(url)}: {_first_line(exc)}") from exc
+
+
 def sqlalchemy_url(url: URL | None = None) -> str:
     return (url or database_url()).render_as_string(hide_password=False)
 

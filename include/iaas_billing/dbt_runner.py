@@ -68,12 +68,19 @@ def run_dbt(args: list[str], *, url: URL | None = None, as_of: datetime | None =
         if status in ("error", "fail", "runtime error"):
             node = getattr(node_result, "node", None)
             name = getattr(node, "unique_id", "?")
-            failures.append(f"{name}: {(node_result.message or status).splitlines()[0]}")
+            failures.append(f"{name}: {_one_line(node_result.message or status)}")
     ok = bool(res.success)
     if not ok and not failures and res.exception is not None:
-        failures.append(str(res.exception).splitlines()[0])
+        failures.append(_one_line(str(res.exception)))
     if not ok and raise_on_failure:
         shown = "; ".join(failures[:5]) + (f" (+{len(failures) - 5} more)" if len(failures) > 5 else "")
         error = TransientError if any(m in f.lower() for f in failures for m in TRANSIENT_MARKERS) else BillingError
         raise error(f"dbt {' '.join(args)} failed: {shown}")
     return DbtResult(command=command, ok=ok, counts=counts, failures=failures)
+
+
+def _one_line(message: str) -> str:
+    """dbt's error head and its cause on one line: 'Database Error in model x (path)' says nothing of what went
+    wrong, the line after it does ('Database Error: server closed the connection unexpectedly')."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    return ": ".join(lines[:2])[:300] if lines else message

@@ -82,4 +82,7 @@ def warehouse_writer(url: URL, who: str, *, wait_seconds: float | None = None):
         finally:
             _held.depth = 0
             if not conn.closed:
-                conn.execute("select pg_advisory_unlock(%s)", (WAREHOUSE,))
+                try:
+                    conn.execute("select pg_advisory_unlock(%s)", (WAREHOUSE,))
+                except psycopg.OperationalError:
+                    pass  # the server went away (a crash, a restart): the lock went with the session

@@ -36,7 +36,7 @@ def build(url: URL, as_of: datetime) -> dbt_runner.DbtResult:
 
 def vacuum_touched(url: URL) -> None:
     """VACUUM (ANALYZE) the tables the build rewrote rows of: dead rows reclaimed, statistics fresh."""
-    with db.connect(url, autocommit=True) as conn:
+    with db.lost_is_transient(url, "vacuum after the dbt build"), db.connect(url, autocommit=True) as conn:
         for table in VACUUMED:
             if conn.execute("select to_regclass(%s)", (table,)).fetchone()[0] is not None:
                 conn.execute(f"vacuum (analyze) {table}")

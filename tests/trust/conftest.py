@@ -1,4 +1,5 @@
-"""Helpers for the trust tests: pipeline logins, a simulated month, the command as a subprocess, marts checksums."""
+"""Helpers for the trust tests: pipeline logins, a simulated month, the command as a subprocess, marts checksums,
+a lock of the test's that a run's phase waits on."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -92,50 +95,42 @@ def run_to_end(inbox: Path, url, *, loader_url=None, timeout: float = 600) -> su
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-# The task code's phases are told by their sessions' application_name (db.connect(phase=...)), whatever they
-# run or last ran; dbt's and GX's sessions (GX's reconciliation queries) by what they last said
-# (pg_stat_activity.query keeps an idle session's last statement).
-PHASE_APPLICATION_NAMES = {"landing": "iaas-billing landing", "bill_run": "iaas-billing bill-run",
-                           "reconciliation": "iaas-billing reconciliation"}
-PHASE_MARKERS = {
-    "landing": (),
-    "dbt": ('"app": "dbt"',),
-    "bill_run": (),
-    "reconciliation": ("audit.recon_runs", "recon_found", "audit.reconciliation_breaks"),
-}
+def blocked_sessions(url, blocker_pid: int) -> list[tuple[int, str, str]]:
+    """(pid, application_name, query) of the sessions of url's database waiting for a lock blocker_pid holds."""
+    return sql(url, "select pid, application_name, query from pg_stat_activity where datname = %s"
+                    " and %s = any(pg_blocking_pids(pid)) order by backend_start", (url.database, blocker_pid))
 
 
-def phase_seen(url, phase: str) -> tuple[int, str] | None:
-    """(pid, query) of a session of the run's database that belongs to the phase."""
-    rows = sql(url, "select pid, application_name, query from pg_stat_activity"
-                    " where datname = %s and pid <> pg_backend_pid()", (url.database,))
-    for pid, application_name, query in rows:
-        query = query or ""
-        if application_name == PHASE_APPLICATION_NAMES.get(phase):
-            return pid, query
-        if phase != "dbt" and '"app": "dbt"' in query:
-            continue  # dbt's statements name raw, billing and audit tables too
-        if any(marker in query for marker in PHASE_MARKERS[phase]):
-            return pid, query
-    return None
-
-
-def wait_for_phase(proc: subprocess.Popen, url, phase: str, timeout: float = 400) -> tuple[int, str] | None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end and proc.poll() is None:
-        seen = phase_seen(url, phase)
-        if seen:
-            return seen
-        time.sleep(0.02)
-    return None
-
-
-def sigkill(proc: subprocess.Popen) -> None:
+@contextmanager
+def holding_lock(url, statement: str) -> Iterator[int]:
+    """An open transaction of the test that has run `statement` (a LOCK TABLE): its backend pid while held."""
+    conn = psycopg.connect(**db.server_kwargs(url), dbname=url.database, application_name="crash test lock")
     try:
-        os.killpg(proc.pid, 9)
-    except ProcessLookupError:
-        pass
+        conn.execute(statement)
+        yield conn.info.backend_pid
+    finally:
+        conn.close()  # a rollback, or nothing when the server has gone
+
+
+def wait_until_blocked(proc: subprocess.Popen, url, blocker_pid: int, application_name: str, *,
+                       also: str | None = None, timeout: float = 300) -> tuple[int, str]:
+    """Wait until a session named application_name waits for blocker_pid's lock (and the query `also`, if
+    given, returns true); its (pid, query). Fails the test if the command ends first or time runs out."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            pytest.fail(f"the run ended (rc {proc.returncode}) before a session {application_name!r} waited for "
+                        f"the test's lock: {err.strip()[-1500:] or out.strip()[-1500:]}")
+        waiting = [(pid, query) for pid, name, query in blocked_sessions(url, blocker_pid) if name == application_name]
+        if waiting and (also is None or sql(url, also)[0][0]):
+            return waiting[0]
+        time.sleep(0.05)
+    sessions = sql(url, "select application_name, wait_event_type, pg_blocking_pids(pid), left(query, 120)"
+                        " from pg_stat_activity where datname = %s", (url.database,))
+    os.killpg(proc.pid, 9)
     proc.communicate()
+    pytest.fail(f"no session {application_name!r} waited for the test's lock in {timeout:.0f} s: {sessions}")
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import time
 import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
 import yaml
 
@@ -114,6 +115,26 @@ def test_a_waiting_writer_goes_on_once_the_lock_is_free(fresh_url):
 def test_the_lock_is_reentrant_within_a_run(fresh_url):
     with locks.warehouse_writer(fresh_url, "run"), locks.warehouse_writer(fresh_url, "inner", wait_seconds=0.1):
         pass
+
+
+def test_sessions_lost_under_a_writer_fail_in_the_phases_one_retryable_line(fresh_url):
+    """The server ends the phase's session and the lock's (as a crash or a restart does): what leaves the block
+    is the phase's one line, not the unlock that fails on the lock's dead session."""
+    with pytest.raises(TransientError, match=r"^bill run: lost the database at ") as caught:
+        with locks.warehouse_writer(fresh_url, "bill run"), db.lost_is_transient(fresh_url, "bill run"), \
+                db.connect(fresh_url, autocommit=True, phase="bill-run") as conn:
+            with db.connect(fresh_url, autocommit=True) as admin:
+                ended = admin.execute(
+                    "select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = current_database()"
+                    " and application_name in ('iaas-billing lock bill run', 'iaas-billing bill-run')").fetchone()[0]
+            assert ended == 2
+            conn.execute("select 1")
+    assert caught.value.retryable and "\n" not in str(caught.value)
+    with pytest.raises(psycopg.errors.UndefinedTable):  # any other database error is left as it is
+        with db.lost_is_transient(fresh_url, "bill run"), db.connect(fresh_url) as conn:
+            conn.execute("select * from no_such_table")
+    with db.connect(fresh_url) as conn:
+        assert locks.holder(conn) is None
 
 
 @pytest.mark.parametrize("name", sorted(locks.KEYS))

@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import URL
 
-from iaas_billing.errors import BillingError
+from iaas_billing.errors import BillingError, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +64,10 @@ def land_inbox(inbox: Path, as_of: datetime | None = None, url: URL | None = Non
         try:
             return call()
         except psycopg.OperationalError as exc:
-            raise BillingError(f"cannot land {shown}: lost the database at {db.where(url)}: "
-                               f"{_first_line(exc)}") from exc
+            if db.connection_lost(exc):  # the server crashed or restarted: a retry lands the file
+                raise TransientError(f"cannot land {shown}: lost the database at {db.where(url)}: "
+                                     f"{_first_line(exc)}") from exc
+            raise BillingError(f"cannot land {shown}: {_first_line(exc)}") from exc
         except (psycopg.Error, copy_load.CountMismatch) as exc:
             raise BillingError(f"cannot land {shown}: {_first_line(exc)}") from exc
 

@@ -112,11 +112,11 @@ def _short(level: str) -> str:
 def run_checks(as_of: datetime, url: URL | None = None, *, levels: tuple[str, ...] | None = None,
                rebuild_models: bool = True, build_marts: bool = True) -> ReconSummary:
     """Run the reconciliation checks of `levels` (default: all) at the clock `as_of`, as the warehouse's writer."""
-    from iaas_billing import locks, quiet, warehouse
+    from iaas_billing import db, locks, quiet, warehouse
 
     quiet.silence()
     url = warehouse.require(url, upgrade=False)
-    with locks.warehouse_writer(url, "reconciliation"):
+    with locks.warehouse_writer(url, "reconciliation"), db.lost_is_transient(url, "reconciliation"):
         return _run_checks(as_of, url, levels, rebuild_models, build_marts)
 
 
