@@ -29,7 +29,7 @@ WORK = ROOT / ".local" / "bench"  # simulated inboxes (reused), dbt target dirs,
 RESULTS = WORK / "results"
 MONTH_END = datetime(2026, 11, 3, tzinfo=UTC)  # everything of October 2026 delivered (params.json)
 LOCAL_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"  # the machine's server, when one answers
-EMBEDDED = WORK / "pg"  # the throwaway embedded cluster of a benchmark run (created, started, destroyed by it)
+EMBEDDED = WORK / "pg"  # .local/bench/pg/PID: the throwaway embedded cluster of one benchmark process
 PER_ACCOUNT = 50
 
 
@@ -75,8 +75,7 @@ def on_server(target: str, keep: bool = False) -> Iterator[URL]:
     elif target == "local":
         url = make_url(LOCAL_SERVER)
     elif target == "embedded":
-        cluster = Cluster(EMBEDDED)
-        cluster.destroy()  # a cluster left by an interrupted (or kept) run
+        cluster = Cluster(_embedded_root())
         url = cluster.ensure_running().set(database="postgres")
     else:
         raise ValueError(target)
@@ -92,6 +91,18 @@ def on_server(target: str, keep: bool = False) -> Iterator[URL]:
             print(f"the embedded cluster is kept, running: {url.render_as_string()}", file=sys.stderr)
         elif cluster is not None:
             cluster.destroy()
+
+
+def _embedded_root() -> Path:
+    """This process's cluster directory, .local/bench/pg/PID; the clusters of benchmark processes no longer
+    running (interrupted, or kept) are destroyed first. Two benchmarks may run at once: each has its own."""
+    for old in EMBEDDED.glob("*") if EMBEDDED.is_dir() else []:
+        if old.name.isdigit() and int(old.name) != os.getpid():
+            try:
+                os.kill(int(old.name), 0)
+            except ProcessLookupError:
+                Cluster(old).destroy()
+    return EMBEDDED / str(os.getpid())
 
 
 def each_server(keep: bool = False) -> Iterator[tuple[str, URL]]:

@@ -46,6 +46,6 @@ def test_the_embedded_server_is_started_for_the_block_and_destroyed_after(monkey
         # the project's default cluster's settings, not the test clusters' (durability off)
         assert durability == ["on", "on"]
     assert "BILLING_DATABASE_URL" not in benchlib.os.environ
-    assert not (tmp_path / "pg").exists()
+    assert not (tmp_path / "pg" / str(benchlib.os.getpid())).exists()
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(**db.server_kwargs(url), dbname="postgres", connect_timeout=3)
