@@ -14,6 +14,7 @@ The database is left in place for inspection (dropped and recreated on the next 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import tempfile
 import time
@@ -35,7 +36,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="simulate here (or reuse what is here); default a temporary dir")
     parser.add_argument("--database", default="iaas_bench_close_lineage")
-    parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--server", help="server URL (default BILLING_DATABASE_URL's, else a throwaway "
+                        "embedded cluster)")
     args = parser.parse_args()
 
     from iaas_billing import billrun, db, dbt_runner, landing, warehouse
@@ -49,7 +51,7 @@ def main() -> int:
             simulate(Config(out=out, accounts=args.accounts, resources_per_account=args.resources_per_account,
                             seed=args.seed), force=True, jobs=2)
             timings["simulate"] = time.perf_counter() - started
-        server = make_url(args.server)
+        server = make_url(args.server or os.environ["BILLING_DATABASE_URL"])
         with psycopg.connect(**db.server_kwargs(server), dbname="postgres",
                              autocommit=True) as admin:
             admin.execute(f'drop database if exists "{args.database}" with (force)')
@@ -99,4 +101,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    with benchlib.default_server():  # BILLING_DATABASE_URL's, else a throwaway embedded cluster
+        raise SystemExit(main())

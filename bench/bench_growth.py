@@ -113,7 +113,7 @@ def main() -> int:
     scales = sorted({int(s) for s in args.scales.split(",")})
     results = []
     for n in scales:
-        saved = benchlib.RESULTS / f"month_{n}.json"
+        saved = benchlib.month_result_file(n)
         if args.reuse and saved.exists():
             results.append(json.loads(saved.read_text()))
         else:
@@ -161,4 +161,5 @@ docs/scaling.md for what runs it beyond one machine.
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    with benchlib.default_server():  # BILLING_DATABASE_URL's, else a throwaway embedded cluster
+        raise SystemExit(main())

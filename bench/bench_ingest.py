@@ -18,7 +18,8 @@
    "## Ingest" in docs/benchmarks.md (unless --no-write). --rounds N repeats 2-3 on a fresh database
    and keeps each side's best round (the machine may be shared).
 
-The server is BILLING_DATABASE_URL's (or the local default); the benchmark's database is dropped at the end.
+The server is BILLING_DATABASE_URL's (else a throwaway embedded cluster: benchlib.default_server); the
+benchmark's database is dropped at the end.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import benchlib
 import psycopg
 
 from iaas_billing import db, warehouse
@@ -96,8 +98,9 @@ def connect(url):
 
 
 def psql_env(url) -> dict[str, str]:
-    return {**os.environ, "PGHOST": url.host or "127.0.0.1", "PGPORT": str(url.port or 5432),
-            "PGUSER": url.username or "postgres", "PGPASSWORD": url.password or "", "PGDATABASE": url.database}
+    server = db.server_kwargs(url)  # host or socket directory (the embedded cluster's URL has no host)
+    return {**os.environ, "PGHOST": str(server["host"]), "PGPORT": str(server["port"]), "PGUSER": server["user"],
+            "PGPASSWORD": server.get("password", ""), "PGDATABASE": url.database}
 
 
 def server_cpu(pid: int) -> float | None:
@@ -354,4 +357,5 @@ shared CPUs: the second reference above). See docs/landing.md, Speed, for where 
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with benchlib.default_server():  # BILLING_DATABASE_URL's, else a throwaway embedded cluster
+        raise SystemExit(main())

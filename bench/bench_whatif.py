@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import benchlib
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,7 +125,7 @@ def main() -> int:
 
     quiet.silence()
     resources = args.accounts * args.resources_per_account
-    server = make_url(os.environ.get("BILLING_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    server = make_url(os.environ["BILLING_DATABASE_URL"])  # set by benchlib.default_server
     url = server.set(database=args.database or f"bench_whatif_{resources}")
     os.environ["BILLING_DATABASE_URL"] = url.render_as_string(hide_password=False)
     work = Path(tempfile.mkdtemp(prefix="bench-whatif-"))
@@ -173,4 +174,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    with benchlib.default_server():  # BILLING_DATABASE_URL's, else a throwaway embedded cluster
+        raise SystemExit(main())

@@ -11,6 +11,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import psycopg
 from sqlalchemy.engine import URL, make_url
 
 from iaas_billing import db
+from iaas_billing.embedded import Cluster
 from iaas_billing.errors import BillingError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +28,8 @@ DOC = ROOT / "docs" / "benchmarks.md"
 WORK = ROOT / ".local" / "bench"  # simulated inboxes (reused), dbt target dirs, result files
 RESULTS = WORK / "results"
 MONTH_END = datetime(2026, 11, 3, tzinfo=UTC)  # everything of October 2026 delivered (params.json)
-DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+LOCAL_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"  # the machine's server, when one answers
+EMBEDDED = WORK / "pg"  # .local/bench/pg/PID: the throwaway embedded cluster of one benchmark process
 PER_ACCOUNT = 50
 
 
@@ -43,9 +47,98 @@ def accounts_for(resources: int, per_account: int = PER_ACCOUNT) -> int:
     return max(1, resources // per_account)
 
 
+def targets() -> list[str]:
+    """The servers a benchmark runs on, in order: "env" alone when BILLING_DATABASE_URL is set; else "embedded"
+    (a throwaway embedded PostgreSQL cluster, the project's default server) and, when a server answers on
+    127.0.0.1:5432, "local" (the machine's PostgreSQL) after it."""
+    if os.environ.get("BILLING_DATABASE_URL"):
+        return ["env"]
+    found = ["embedded"]
+    try:
+        with psycopg.connect(**db.server_kwargs(make_url(LOCAL_SERVER)), dbname="postgres", connect_timeout=3):
+            found.append("local")
+    except psycopg.Error:
+        pass
+    return found
+
+
+@contextmanager
+def on_server(target: str, keep: bool = False) -> Iterator[URL]:
+    """BILLING_DATABASE_URL names the target's server (its postgres database) inside the with-block, so that
+    server_url(), fresh_database() and the timed child processes use it. "embedded": a cluster under
+    .local/bench/pg with embedded.py's settings and nothing else, created and started here and destroyed after
+    (with keep: left running, for inspection)."""
+    saved = os.environ.get("BILLING_DATABASE_URL")
+    cluster = None
+    if target == "env":
+        url = server_url()
+    elif target == "local":
+        url = make_url(LOCAL_SERVER)
+    elif target == "embedded":
+        cluster = Cluster(_embedded_root())
+        url = cluster.ensure_running().set(database="postgres")
+    else:
+        raise ValueError(target)
+    os.environ["BILLING_DATABASE_URL"] = url.render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        if saved is None:
+            os.environ.pop("BILLING_DATABASE_URL", None)
+        else:
+            os.environ["BILLING_DATABASE_URL"] = saved
+        if cluster is not None and keep:
+            print(f"the embedded cluster is kept, running: {url.render_as_string()}", file=sys.stderr)
+        elif cluster is not None:
+            cluster.destroy()
+
+
+def _embedded_root() -> Path:
+    """This process's cluster directory, .local/bench/pg/PID; the clusters of benchmark processes no longer
+    running (interrupted, or kept) are destroyed first. Two benchmarks may run at once: each has its own."""
+    for old in EMBEDDED.glob("*") if EMBEDDED.is_dir() else []:
+        if old.name.isdigit() and int(old.name) != os.getpid():
+            try:
+                os.kill(int(old.name), 0)
+            except ProcessLookupError:
+                Cluster(old).destroy()
+    return EMBEDDED / str(os.getpid())
+
+
+def each_server(keep: bool = False) -> Iterator[tuple[str, URL]]:
+    """(label, server URL) of every target in turn, each one current while the caller's loop body runs."""
+    for target in targets():
+        with on_server(target, keep) as url:
+            yield server_label(target, url), url
+
+
+@contextmanager
+def default_server() -> Iterator[URL]:
+    """The first target only (BILLING_DATABASE_URL's server, else a throwaway embedded cluster): the benchmarks
+    that are not compared across servers."""
+    with on_server(targets()[0]) as url:
+        yield url
+
+
+def server_version(url: URL | None = None) -> str:
+    """The server's version ("18.1"), or "?" when it does not answer."""
+    try:
+        with connect(url or server_url(), autocommit=True) as conn:
+            return conn.execute("show server_version").fetchone()[0].split()[0]
+    except (psycopg.Error, BillingError):
+        return "?"
+
+
+def server_label(target: str, url: URL) -> str:
+    where = {"embedded": "embedded, throwaway cluster", "local": "127.0.0.1:5432"}.get(target, "BILLING_DATABASE_URL")
+    return f"PostgreSQL {server_version(url)} ({where})"
+
+
 def server_url() -> URL:
-    """The server of BILLING_DATABASE_URL (else the local one), pointed at its postgres database."""
-    raw = os.environ.get("BILLING_DATABASE_URL") or DEFAULT_SERVER
+    """The server of BILLING_DATABASE_URL (set by on_server), pointed at its postgres database."""
+    raw = os.environ.get("BILLING_DATABASE_URL")
+    if not raw:
+        raise BillingError("no benchmark server: run inside benchlib.on_server() or set BILLING_DATABASE_URL")
     return make_url(raw).set(drivername="postgresql+psycopg", database="postgres")
 
 
@@ -55,11 +148,12 @@ def connect(url: URL, **kwargs):
 
 
 def fresh_database(name: str) -> URL:
-    """Drop and create database `name` (always bench_*) on the server; returns its URL."""
+    """Drop and create database `name` (always bench_*) on the server, as `iaas-billing init` does (the only
+    entry that creates a warehouse; not timed); returns its URL."""
+    from iaas_billing import warehouse
+
     drop_database(name)
-    url = server_url().set(database=name)
-    db.ensure_database(url)
-    return url
+    return warehouse.init(server_url().set(database=name))
 
 
 def drop_database(name: str) -> None:
@@ -90,20 +184,21 @@ def machine(url: URL | None = None) -> dict:
                 if line.startswith("model name")), platform.processor() or "?")
     mem = next((int(line.split()[1]) / 2**20 for line in Path("/proc/meminfo").read_text().splitlines()
                 if line.startswith("MemTotal")), 0.0)
-    postgres = "?"
-    try:
-        with connect(url or server_url(), autocommit=True) as conn:
-            postgres = conn.execute("show server_version").fetchone()[0].split()[0]
-    except (psycopg.Error, BillingError):
-        pass
+    postgres = server_version(url) if url or os.environ.get("BILLING_DATABASE_URL") else "?"
     return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(mem), "load": [round(x, 2) for x in os.getloadavg()],
             "python": platform.python_version(), "postgres": postgres, "date": date.today().isoformat()}
 
 
-def describe(m: dict) -> str:
+def describe(m: dict, server: bool = True) -> str:
     load = ", ".join(f"{x:.2f}" for x in m["load"])
     return (f"{m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, load average {load} (1/5/15 min), "
-            f"Python {m['python']}, PostgreSQL {m['postgres']}, {m['date']}")
+            f"Python {m['python']}, " + (f"PostgreSQL {m['postgres']}, " if server else "") + m["date"])
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def write_section(heading: str, body: str) -> None:
@@ -153,6 +248,43 @@ def timing(seconds: dict[str, float], label: str, function, after=None):
     return wrapper
 
 
+def _cpu_jiffies() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs so far (/proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return sum(fields) - idle, sum(fields)
+
+
+@contextmanager
+def load_meter() -> Iterator[dict]:
+    """How busy the machine was during the block: the 1-minute load average sampled every 5 s (min, median,
+    max) and the cores kept busy on average by every process on the machine (/proc/stat), ours included."""
+    import threading
+
+    found: dict = {}
+    samples = [os.getloadavg()[0]]
+    stop = threading.Event()
+
+    def sample():
+        while not stop.wait(5):
+            samples.append(os.getloadavg()[0])
+
+    thread = threading.Thread(target=sample, daemon=True)
+    busy0, total0 = _cpu_jiffies()
+    thread.start()
+    try:
+        yield found
+    finally:
+        stop.set()
+        thread.join()
+        busy1, total1 = _cpu_jiffies()
+        samples.append(os.getloadavg()[0])
+        cores = os.cpu_count() or 1
+        found.update(load_min=round(min(samples), 2), load_median=round(median(samples), 2),
+                     load_max=round(max(samples), 2),
+                     busy_cores=round(cores * (busy1 - busy0) / max(1, total1 - total0), 2))
+
+
 def timed_run(name: str, url: URL, inbox: Path, as_of: datetime, mode: str = "run") -> dict:
     """Run `iaas-billing run` (mode "run") or one hourly step (mode "hour": land + dbt build) in a fresh
     process; returns its wall seconds, per-step seconds, peak RSS (MiB) and the build's slowest dbt nodes.
@@ -163,13 +295,14 @@ def timed_run(name: str, url: URL, inbox: Path, as_of: datetime, mode: str = "ru
     env.pop("BILLING_LOADER_DATABASE_URL", None)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    with (out.parent / f"output-{mode}.txt").open("w") as log:
+    with (out.parent / f"output-{mode}.txt").open("w") as log, load_meter() as load:
         subprocess.run([sys.executable, str(Path(__file__).resolve()), mode, str(inbox), as_of.isoformat(), str(out)],
                        env=env, check=True, cwd=ROOT, stdout=log)
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = json.loads(out.read_text())
     result["seconds"] = seconds
+    result["load_during"] = load
     result["cpu_seconds"] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     result["peak_rss_mib"] = result.get("peak_rss_mib") or after.ru_maxrss / 1024
     result["slowest"] = slowest_nodes(Path(result.get("build_run_results", "")))
@@ -194,9 +327,9 @@ MONTH_SIZES = {
 
 
 def month_run(resources: int, per_account: int = PER_ACCOUNT, keep: bool = False) -> dict:
-    """`iaas-billing run` of the simulated month at its all-delivered clock, on a fresh database; returns the
-    figures (seconds, steps, peak RSS, sizes, load average before and after) and saves them under
-    .local/bench/results/month_RESOURCES.json."""
+    """`iaas-billing run` of the simulated month at its all-delivered clock, on a fresh database of the current
+    server; returns the figures (seconds, steps, peak RSS, sizes, load average before, during and after) and
+    saves them (month_result_file)."""
     inbox, simulated = inbox_for(resources, per_account)
     name = f"bench_month_{resources}"
     url = fresh_database(name)
@@ -208,10 +341,24 @@ def month_run(resources: int, per_account: int = PER_ACCOUNT, keep: bool = False
     finally:
         if not keep:
             drop_database(name)
-    result.update(resources=resources, accounts=accounts_for(resources, per_account), simulated_seconds=simulated)
+    result.update(resources=resources, accounts=accounts_for(resources, per_account), simulated_seconds=simulated,
+                  postgres=server_version())
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"month_{resources}.json").write_text(json.dumps(result, indent=1))
+    month_result_file(resources).write_text(json.dumps(result, indent=1))
     return result
+
+
+def month_result_file(resources: int) -> Path:
+    """Where month_run saves its figures on the current server: .local/bench/results/month_N_pgMAJOR.json."""
+    return RESULTS / f"month_{resources}_pg{server_version().split('.')[0]}.json"
+
+
+def during_text(load: dict) -> str:
+    """The machine's load during a timed run, in a few words."""
+    if not load:
+        return "?"
+    return (f"load {load['load_min']:.1f}–{load['load_max']:.1f} (median {load['load_median']:.1f}), "
+            f"{load['busy_cores']:.1f} of {os.cpu_count()} cores busy")
 
 
 def load_text(values: list[float]) -> str:
