@@ -21,6 +21,7 @@ from airflow.sdk import Asset, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from billing_airflow.failfast import fails_fast
+from billing_airflow.pools import WAREHOUSE_POOL
 from iaas_billing import assets
 
 PERIOD_CLOSED = Asset(name=assets.PERIOD_CLOSED[0], uri=assets.PERIOD_CLOSED[1])
@@ -37,7 +38,7 @@ PERIOD_CLOSED = Asset(name=assets.PERIOD_CLOSED[0], uri=assets.PERIOD_CLOSED[1])
     doc_md=__doc__,
 )
 def bill_run():
-    @task(outlets=[PERIOD_CLOSED])
+    @task(outlets=[PERIOD_CLOSED], pool=WAREHOUSE_POOL)
     @fails_fast
     def close_due_periods(data_interval_end=None) -> list[str]:
         from iaas_billing import billrun

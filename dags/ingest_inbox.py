@@ -23,6 +23,7 @@ from airflow.sdk import Asset, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from billing_airflow.failfast import fails_fast
+from billing_airflow.pools import WAREHOUSE_POOL
 from iaas_billing import assets
 
 RAW_LANDED = Asset(name=assets.RAW_LANDED[0], uri=assets.RAW_LANDED[1])
@@ -38,7 +39,7 @@ RAW_LANDED = Asset(name=assets.RAW_LANDED[0], uri=assets.RAW_LANDED[1])
     doc_md=__doc__,
 )
 def ingest_inbox():
-    @task(outlets=[RAW_LANDED])
+    @task(outlets=[RAW_LANDED], pool=WAREHOUSE_POOL)
     @fails_fast
     def land(data_interval_end=None) -> dict:
         """Land everything delivered by the end of the data interval; the report goes to XCom."""
