@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Asset, CronTriggerTimetable, PokeReturnValue, TriggerRule, dag, task
 
+from billing_airflow.pools import WAREHOUSE_POOL  # the one-slot pool of every warehouse-writing task
 from iaas_billing import assets
 
 PERIOD_CLOSED = Asset(name=assets.PERIOD_CLOSED[0], uri=assets.PERIOD_CLOSED[1])
@@ -111,14 +112,14 @@ def revenue_assurance():
         missing = readiness.missing_day_inputs(day)
         return PokeReturnValue(is_done=not missing, xcom_value={"day": day.isoformat(), "missing": missing})
 
-    @task
+    @task(pool=WAREHOUSE_POOL)
     def build_models(dag_run=None) -> dict:
         """dbt build of the candidate models and everything upstream of them, at the run's clock."""
         from iaas_billing import dbt_runner
 
         return dbt_runner.run_dbt(BUILD_ARGS, as_of=_as_of(dag_run)).counts
 
-    @task
+    @task(pool=WAREHOUSE_POOL)
     def reconcile(dag_run=None) -> dict:
         """GX checkpoint revenue_assurance_daily (L1, L2, data quality); breaks recorded, never raised."""
         from iaas_billing import recon
@@ -142,14 +143,14 @@ def revenue_assurance():
     doc_md=__doc__,
 )
 def reconcile_period():
-    @task
+    @task(pool=WAREHOUSE_POOL)
     def build_models(dag_run=None) -> dict:
         """dbt build of the candidate models and everything upstream, so the new invoices are seen."""
         from iaas_billing import dbt_runner
 
         return dbt_runner.run_dbt(BUILD_ARGS, as_of=_as_of(dag_run)).counts
 
-    @task
+    @task(pool=WAREHOUSE_POOL)
     def reconcile(dag_run=None) -> dict:
         """GX checkpoint period_reconciliation (L3) over every closed period."""
         from iaas_billing import recon
