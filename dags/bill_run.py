@@ -11,6 +11,7 @@ at or before that instant and that is not closed yet is closed, oldest first, on
 What to issue is decided by the dbt models `int_invoices_numbered` / `int_invoice_lines_numbered`
 (views over the `billing` ledger); if the last dbt build is older than the period's end, the task builds
 dbt first. Running it twice issues nothing twice. Publishes the `billing_period_closed` Asset.
+The task runs in the pool `billing_warehouse` (one slot: the warehouse's writers queue there).
 Credentials come from `BILLING_DATABASE_URL` in the worker's environment; nothing touches the database
 at import time.
 """

@@ -11,7 +11,8 @@ retry, a rerun or a second run at the same time never lands a file twice.
 The task calls `iaas_billing.landing.land_inbox(settings.inbox_dir(), as_of=<data interval end>)`, the
 same code as `python -m iaas_billing.landing` and `iaas-billing run`. `catchup=False`: after an outage
 the next run lands the whole backlog, so there is nothing to catch up run by run. On success it
-publishes the `billing_raw_landed` Asset, which schedules `transform_billing`.
+publishes the `billing_raw_landed` Asset, which schedules `transform_billing`. The task runs in the pool
+`billing_warehouse` (one slot: the warehouse's writers queue there) and holds the warehouse writer's lock.
 
 The inbox is `BILLING_INBOX_DIR` and the warehouse `BILLING_DATABASE_URL`, both read from the worker's
 environment; nothing touches the database or the inbox at import time.
