@@ -14,7 +14,7 @@ command and once per DAG variant. Then each hour (--hours) is timed on every cop
   bench/dag_variants/transform_billing_cosmos.py (transform_billing as it was: Cosmos LOCAL / DBT_RUNNER, one
   task per dbt node).
 
-Airflow runs on its own SQLite metadata DB under .local/bench/airflow-VARIANT (with the `billing_warehouse` pool),
+Airflow runs on its own SQLite metadata DB under .local/bench/airflow-bench_daghour_VARIANT_N (with the `billing_warehouse` pool),
 a DAGs folder per variant. Without BILLING_DATABASE_URL the benchmark starts a private embedded cluster under
 .local/bench/pg. Targets (issue 15): a DAG hour at most 1.3x the command's, and at most 60 s at 100,000 resources at
 the end of the month. Writes "DAG hourly cycle" in docs/benchmarks.md (the row of this scale and clock).
@@ -55,7 +55,7 @@ def ensure_server() -> None:
 
 def airflow_env(variant: str, url, inbox: Path, name: str) -> dict[str, str]:
     """Airflow of its own for this variant: home, DAGs folder (the ingest DAG and the variant's transform DAG)."""
-    home = benchlib.WORK / f"airflow-{variant}"
+    home = benchlib.WORK / f"airflow-{name}"
     dags = home / "dags"
     dags.mkdir(parents=True, exist_ok=True)
     for link in dags.glob("*.py"):
@@ -223,6 +223,22 @@ parsing, the DAG run's scheduling loop). Targets: a DAG hour at most {TARGET_RAT
 | resources | hour | DAG variant | command (s) | ingest_inbox (s) | transform (s) | Airflow and start-up (s) | DAG hour (s) | DAG / command | load at the start |
 |---:|---|---|---|---:|---:|---:|---:|---:|---|
 {chr(10).join(rows)}
+
+Options tried (docs/decisions.md "Airflow and dbt: one build task"):
+- **Cosmos, one task per dbt node** (`cosmos` above; transform_billing as it was: `ExecutionMode.LOCAL`,
+  `InvocationMode.DBT_RUNNER`, 93 tasks): every node pays a task start-up and a dbt invocation (parse, connection,
+  `on-run-start`). Reported by a new user on the demo's 40-account inbox mid-October on an idle machine:
+  `iaas-billing run` 29 s against `airflow dags test ingest_inbox` 13 s + `transform_billing` 156 s = 169 s (5.8x).
+  Also not safe next to the command: its nodes never held the warehouse writer's lock for the whole build.
+- **One `dbt build` task** (`one_task`, the DAG now): one invocation of the pipeline's selector under the
+  warehouse lock, then VACUUM, then the GX `validate_marts` task. Its transform time is the command's build plus
+  the marts checkpoint; the rest of the DAG hour is Airflow's: each `airflow dags test` starts a CLI, parses the
+  DAG folder and builds its in-process execution API before the first task (a deployed scheduler, api-server and
+  worker pay none of that per run, only the task runner's start and DAG file parse, about a second per task).
+- Not built (reasoned, not measured): Cosmos `ExecutionMode.WATCHER` (experimental; its producer retry drops
+  first-attempt failures, a failed model could turn green); `source_status:fresher+` (every hour moves the clock
+  and re-rates every billable resource from the clock's day, so the rating chain is rebuilt anyway; the
+  re-rating scopes already confine the work to what changed).
 """)
 
 
