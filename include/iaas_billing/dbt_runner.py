@@ -48,6 +48,12 @@ def dbt_vars(as_of: datetime | None = None, **more) -> str:
     return json.dumps(values)
 
 
+def run_results_path() -> Path:
+    """dbt's run_results.json: under DBT_TARGET_PATH (relative to the project), else .local/dbt/target."""
+    target = Path(os.environ.get("DBT_TARGET_PATH") or DBT_RUN_DIR / "target")
+    return (target if target.is_absolute() else DBT_PROJECT_DIR / target) / "run_results.json"
+
+
 def run_dbt(args: list[str], *, url: URL | None = None, as_of: datetime | None = None,
             vars: dict | None = None, raise_on_failure: bool = True) -> DbtResult:
     """Invoke `dbt <args>` against the warehouse; failures raise a BillingError naming the failed nodes."""
@@ -82,9 +88,8 @@ def run_dbt(args: list[str], *, url: URL | None = None, as_of: datetime | None =
     ok = bool(res.success)
     if not ok and not failures and res.exception is not None:
         failures.append(str(res.exception).splitlines()[0])
-    target = Path(work_dirs["DBT_TARGET_PATH"])
     result = DbtResult(command=command, ok=ok, counts=counts, failures=failures, nodes=nodes,
-                       run_results=(target if target.is_absolute() else DBT_PROJECT_DIR / target) / "run_results.json")
+                       run_results=run_results_path())
     if not ok and raise_on_failure:
         raise_for(result, args)
     return result

@@ -66,6 +66,7 @@ def build(as_of: datetime, *, run_id: str, select: str | None = None, retry: boo
             args = ["retry", "--state", str(saved.parent)]
         else:
             args = build_args(select)
+        dbt_runner.run_results_path().unlink(missing_ok=True)  # only this invocation's results are saved below
         result = dbt_runner.run_dbt(args, url=url, as_of=as_of, raise_on_failure=False)
         if result.run_results and result.run_results.exists():
             saved.parent.mkdir(parents=True, exist_ok=True)
