@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_dag_hourly.py [--resources N] [--clock 2026-10-31T03:00] [--hours 2]
                                                [--variants one_task,cosmos] [--no-write] [--keep-database]
+                                               [--write-only]
 
 The simulated October 2026 (BENCH_RESOURCES, else --resources, default 100,000) is processed by `iaas-billing run`
 up to --clock (not timed) in one database, which is then copied (CREATE DATABASE ... TEMPLATE) once for the
@@ -166,7 +167,12 @@ def main() -> int:
                         "2026-10-31T03:00Z, the end of the month); the hours after it are timed")
     parser.add_argument("--hours", type=int, default=2, help="hours timed on each side (default 2; the best counts)")
     parser.add_argument("--variants", default="one_task", help="comma-separated: one_task, cosmos")
+    parser.add_argument("--write-only", action="store_true",
+                        help="rewrite the docs section from the saved results (.local/bench/results/dag_hourly.json)")
     args = parser.parse_args()
+    if args.write_only:
+        write_doc(json.loads(RESULTS.read_text()))
+        return 0
     variants = [v for v in args.variants.split(",") if v]
     clock = datetime.fromisoformat(args.clock).astimezone(UTC)
     ensure_server()
@@ -184,7 +190,7 @@ def main() -> int:
               f"{hour['transform']['seconds']:.1f} s, {hour['transform']['tasks']} tasks) vs command {command:.1f} s:"
               f" {ratio:.2f}x")
     benchlib.RESULTS.mkdir(parents=True, exist_ok=True)
-    saved = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    saved = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}  # re-read: other scales may have finished
     saved[f"{args.resources}@{clock:%Y-%m-%dT%H}"] = result
     RESULTS.write_text(json.dumps(saved, indent=1, default=str))
     if not args.no_write:
