@@ -262,6 +262,12 @@ Options tried (docs/decisions.md "Airflow and dbt: one build task"):
   the marts checkpoint; the rest of the DAG hour is Airflow's: each `airflow dags test` starts a CLI, parses the
   DAG folder and builds its in-process execution API before the first task (a deployed scheduler, api-server and
   worker pay none of that per run, only the task runner's start and DAG file parse, about a second per task).
+- Side by side, a first run at 200 resources (4 accounts), the hour after 2026-10-15T12:00Z, on this machine shared
+  with other benchmarks and test suites (load average 11 to 15 on 2 cores, so every figure is several times an
+  idle machine's): command 230.8 s (land 0.8, dbt build 122.2, reconcile 90.3); `one_task` 686.2 s, of which the
+  tasks' own 365 s (land 7, dbt_build 307, validate_marts 51) and 321 s the two `airflow dags test` start-ups;
+  `cosmos` stopped after 18 of its 93 transform tasks in 13.5 min (25 to 45 s per node task, each a dbt
+  invocation: on course for about 70 min).
 - Not built (reasoned, not measured): Cosmos `ExecutionMode.WATCHER` (experimental; its producer retry drops
   first-attempt failures, a failed model could turn green); `source_status:fresher+` (every hour moves the clock
   and re-rates every billable resource from the clock's day, so the rating chain is rebuilt anyway; the
