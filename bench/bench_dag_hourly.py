@@ -268,6 +268,15 @@ Options tried (docs/decisions.md "Airflow and dbt: one build task"):
   tasks' own 365 s (land 7, dbt_build 307, validate_marts 51) and 321 s the two `airflow dags test` start-ups;
   `cosmos` stopped after 18 of its 93 transform tasks in 13.5 min (25 to 45 s per node task, each a dbt
   invocation: on course for about 70 min).
+- **Targets, honestly**: this session's machine was shared (load average 4 to 19 while it ran), so one side's hour
+  ran under several times the other's load: at 100,000 resources the command's hour (602 s, its dbt build 413 s
+  at load 15 to 19) against the DAG's (208 s, dbt_build 156 s as the load fell to 4) says nothing about 1.3x,
+  and neither meets 60 s on this machine. What the figures do say: the DAG's tasks do the command's build and a
+  6.5 s marts checkpoint, nothing per node; what Airflow adds is the `airflow dags test` start-ups (ingest 19.5 s,
+  transform 17.7 s at 100,000 resources, load 4 to 10). On the idle machine of "Hourly cost" (an end-of-month hour's
+  land + build 38.6 s) that is about 38.6 + 6.5 + 20 = 65 s through `airflow dags test`: over 60 s by about 5 s,
+  all of it the CLI's start-up, which a running scheduler and api-server do not pay per run (their task runner:
+  about a second per task). Re-run on an idle machine to replace this estimate.
 - Not built (reasoned, not measured): Cosmos `ExecutionMode.WATCHER` (experimental; its producer retry drops
   first-attempt failures, a failed model could turn green); `source_status:fresher+` (every hour moves the clock
   and re-rates every billable resource from the clock's day, so the rating chain is rebuilt anyway; the
