@@ -49,6 +49,8 @@ airflow-stop:
 airflow-db: install
 	@mkdir -p $(AIRFLOW_HOME)
 	@test -f $(AIRFLOW_HOME)/airflow.db || $(VENV)/bin/airflow db migrate >/dev/null
+	@# every warehouse-writing task runs in this pool (plugins/billing_airflow/pools.py): writers queue for its slot
+	@$(VENV)/bin/airflow pools set billing_warehouse 1 "one warehouse writer at a time (iaas_billing.locks)" >/dev/null
 
 # focus-validator 2.2.1 needs Python 3.12: its own venv under .local/focus-venv (idempotent, instant when present).
 focus-venv: install

@@ -11,6 +11,7 @@ at or before that instant and that is not closed yet is closed, oldest first, on
 What to issue is decided by the dbt models `int_invoices_numbered` / `int_invoice_lines_numbered`
 (views over the `billing` ledger); if the last dbt build is older than the period's end, the task builds
 dbt first. Running it twice issues nothing twice. Publishes the `billing_period_closed` Asset.
+The task runs in the pool `billing_warehouse` (one slot: the warehouse's writers queue there).
 Credentials come from `BILLING_DATABASE_URL` in the worker's environment; nothing touches the database
 at import time.
 """
@@ -21,6 +22,7 @@ from airflow.sdk import Asset, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from billing_airflow.failfast import fails_fast
+from billing_airflow.pools import WAREHOUSE_POOL
 from iaas_billing import assets
 
 PERIOD_CLOSED = Asset(name=assets.PERIOD_CLOSED[0], uri=assets.PERIOD_CLOSED[1])
@@ -37,7 +39,7 @@ PERIOD_CLOSED = Asset(name=assets.PERIOD_CLOSED[0], uri=assets.PERIOD_CLOSED[1])
     doc_md=__doc__,
 )
 def bill_run():
-    @task(outlets=[PERIOD_CLOSED])
+    @task(outlets=[PERIOD_CLOSED], pool=WAREHOUSE_POOL)
     @fails_fast
     def close_due_periods(data_interval_end=None, outlet_events=None) -> list[str]:
         from iaas_billing import billrun

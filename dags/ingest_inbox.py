@@ -12,7 +12,8 @@ The task calls `iaas_billing.landing.land_inbox(settings.inbox_dir(), as_of=<dat
 same code as `python -m iaas_billing.landing` and `iaas-billing run`. `catchup=False`: after an outage
 the next run lands the whole backlog, so there is nothing to catch up run by run. On success it
 publishes the `billing_raw_landed` Asset, which schedules `transform_billing`; the Asset event's extra
-carries the clock it landed at (`as_of`, the data interval's end), which the build it triggers rates up to.
+carries the clock it landed at (`as_of`, the data interval's end), which the build it triggers rates up to. The task runs in the pool
+`billing_warehouse` (one slot: the warehouse's writers queue there) and holds the warehouse writer's lock.
 
 The inbox is `BILLING_INBOX_DIR` and the warehouse `BILLING_DATABASE_URL`, both read from the worker's
 environment; nothing touches the database or the inbox at import time.
@@ -24,6 +25,7 @@ from airflow.sdk import Asset, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from billing_airflow.failfast import fails_fast
+from billing_airflow.pools import WAREHOUSE_POOL
 from iaas_billing import assets
 
 RAW_LANDED = Asset(name=assets.RAW_LANDED[0], uri=assets.RAW_LANDED[1])
@@ -39,7 +41,7 @@ RAW_LANDED = Asset(name=assets.RAW_LANDED[0], uri=assets.RAW_LANDED[1])
     doc_md=__doc__,
 )
 def ingest_inbox():
-    @task(outlets=[RAW_LANDED])
+    @task(outlets=[RAW_LANDED], pool=WAREHOUSE_POOL)
     @fails_fast
     def land(data_interval_end=None, outlet_events=None) -> dict:
         """Land everything delivered by the end of the data interval; the report goes to XCom.

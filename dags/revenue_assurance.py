@@ -35,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 from airflow.sdk import Asset, CronTriggerTimetable, PokeReturnValue, TriggerRule, dag, task
 
 from billing_airflow.failfast import fails_fast
+from billing_airflow.pools import WAREHOUSE_POOL  # the one-slot pool of every warehouse-writing task
 from iaas_billing import assets
 
 PERIOD_CLOSED = Asset(name=assets.PERIOD_CLOSED[0], uri=assets.PERIOD_CLOSED[1])
@@ -131,7 +132,7 @@ def revenue_assurance():
         done = readiness.wait_is_over(missing, as_of, datetime.now(UTC), LATE_GRACE)
         return PokeReturnValue(is_done=done, xcom_value={"day": day.isoformat(), "missing": missing})
 
-    @task
+    @task(pool=WAREHOUSE_POOL)
     @fails_fast
     def build_models(dag_run=None) -> dict:
         """dbt build of the candidate models and everything upstream of them, at the run's clock; every hourly
@@ -141,7 +142,7 @@ def revenue_assurance():
         as_of = _as_of(dag_run)
         return dbt_runner.run_dbt(BUILD_ARGS, as_of=as_of, vars={"inbox_range_end": as_of.isoformat()}).counts
 
-    @task
+    @task(pool=WAREHOUSE_POOL)
     @fails_fast
     def reconcile(dag_run=None) -> dict:
         """GX checkpoint revenue_assurance_daily (L1, L2, data quality); breaks recorded, never raised."""
@@ -166,7 +167,7 @@ def revenue_assurance():
     doc_md=__doc__,
 )
 def reconcile_period():
-    @task
+    @task(pool=WAREHOUSE_POOL)
     @fails_fast
     def build_models(dag_run=None, triggering_asset_events=None) -> dict:
         """dbt build of the candidate models and everything upstream, so the new invoices are seen."""
@@ -174,7 +175,7 @@ def reconcile_period():
 
         return dbt_runner.run_dbt(BUILD_ARGS, as_of=_as_of(dag_run, triggering_asset_events)).counts
 
-    @task
+    @task(pool=WAREHOUSE_POOL)
     @fails_fast
     def reconcile(dag_run=None, triggering_asset_events=None) -> dict:
         """GX checkpoint period_reconciliation (L3) over every closed period."""

@@ -147,4 +147,11 @@ def airflow_db():
     if not (home / "airflow.db").exists():
         subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True,
                        env=os.environ.copy())
+    from airflow.models.pool import Pool
+
+    from billing_airflow import pools
+
+    # as docker-compose's airflow-init and `make airflow` set it up
+    Pool.create_or_update_pool(pools.WAREHOUSE_POOL, pools.WAREHOUSE_POOL_SLOTS, pools.WAREHOUSE_POOL_DESCRIPTION,
+                               include_deferred=False)
     return home

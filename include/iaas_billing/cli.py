@@ -12,12 +12,13 @@ from iaas_billing.errors import BillingError
 
 
 def parse_timestamp(text: str) -> datetime:
-    """An ISO 8601 instant; a naive one is taken as UTC."""
+    """An ISO 8601 instant for argparse (clock.parse); a naive one is taken as UTC."""
+    from iaas_billing import clock
+
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 timestamp: {text!r}") from exc
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return clock.parse(text)
+    except BillingError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

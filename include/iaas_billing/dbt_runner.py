@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.engine import URL
 
@@ -26,12 +27,18 @@ TRANSIENT_MARKERS = ("could not connect", "connection refused", "server closed t
                      "could not obtain lock", "the database system is", "canceling statement due to conflict")
 
 
+FAILED_STATUSES = ("error", "fail", "runtime error")
+
+
 @dataclass
 class DbtResult:
     command: list[str]
     ok: bool
     counts: dict[str, int]
     failures: list[str]
+    # every node's result, in dbt's order: {"node", "status", "seconds", "message"} (the whole message)
+    nodes: list[dict] = field(default_factory=list)
+    run_results: Path | None = None  # the invocation's run_results.json (dbt's target path)
 
 
 def dbt_vars(as_of: datetime | None = None, **more) -> str:
@@ -39,6 +46,12 @@ def dbt_vars(as_of: datetime | None = None, **more) -> str:
     if as_of is not None:
         values["as_of"] = as_of.isoformat()
     return json.dumps(values)
+
+
+def run_results_path() -> Path:
+    """dbt's run_results.json: under DBT_TARGET_PATH (relative to the project), else .local/dbt/target."""
+    target = Path(os.environ.get("DBT_TARGET_PATH") or DBT_RUN_DIR / "target")
+    return (target if target.is_absolute() else DBT_PROJECT_DIR / target) / "run_results.json"
 
 
 def run_dbt(args: list[str], *, url: URL | None = None, as_of: datetime | None = None,
@@ -61,22 +74,33 @@ def run_dbt(args: list[str], *, url: URL | None = None, as_of: datetime | None =
         res = dbtRunner().invoke(command)
     counts: dict[str, int] = {}
     failures: list[str] = []
+    nodes: list[dict] = []
     results = getattr(res.result, "results", None) or []
     for node_result in results:
         status = str(node_result.status)
         counts[status] = counts.get(status, 0) + 1
-        if status in ("error", "fail", "runtime error"):
-            node = getattr(node_result, "node", None)
-            name = getattr(node, "unique_id", "?")
-            failures.append(f"{name}: {_one_line(node_result.message or status)}")
+        name = getattr(getattr(node_result, "node", None), "unique_id", "?")
+        message = node_result.message or ""
+        nodes.append({"node": name, "status": status, "seconds": round(node_result.execution_time or 0.0, 2),
+                      "message": message})
+        if status in FAILED_STATUSES:
+            failures.append(f"{name}: {_one_line(message or status)}")
     ok = bool(res.success)
     if not ok and not failures and res.exception is not None:
         failures.append(_one_line(str(res.exception)))
+    result = DbtResult(command=command, ok=ok, counts=counts, failures=failures, nodes=nodes,
+                       run_results=run_results_path())
     if not ok and raise_on_failure:
-        shown = "; ".join(failures[:5]) + (f" (+{len(failures) - 5} more)" if len(failures) > 5 else "")
-        error = TransientError if any(m in f.lower() for f in failures for m in TRANSIENT_MARKERS) else BillingError
-        raise error(f"dbt {' '.join(args)} failed: {shown}")
-    return DbtResult(command=command, ok=ok, counts=counts, failures=failures)
+        raise_for(result, args)
+    return result
+
+
+def raise_for(result: DbtResult, args: list[str]) -> None:
+    """A failed invocation's error: TransientError when the failure can heal by itself, else BillingError."""
+    failures = result.failures or ["dbt reported failure"]
+    shown = "; ".join(failures[:5]) + (f" (+{len(failures) - 5} more)" if len(failures) > 5 else "")
+    error = TransientError if any(m in f.lower() for f in failures for m in TRANSIENT_MARKERS) else BillingError
+    raise error(f"dbt {' '.join(args)} failed: {shown}")
 
 
 def _one_line(message: str) -> str:

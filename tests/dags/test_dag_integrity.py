@@ -33,6 +33,8 @@ out = {
         "schedule": type(d.timetable).__name__,
         "retries": sorted({t.retries for t in d.tasks}),
         "fileloc": d.fileloc,
+        "pools": {t.task_id: t.pool for t in d.tasks},
+        "upstream": {t.task_id: sorted(t.upstream_task_ids) for t in d.tasks},
     } for d in bag.dags.values()},
 }
 print("JSON" + json.dumps(out))
@@ -52,7 +54,7 @@ def _parse(path: Path) -> dict:
 def parsed() -> dict[str, dict]:
     results = {}
     for name in DAG_FILES:
-        _parse(ROOT / "dags" / name)  # warm Cosmos' manifest cache, as a running dag-processor has it
+        _parse(ROOT / "dags" / name)  # warm the caches, as a running dag-processor has them
         results[name] = _parse(ROOT / "dags" / name)
     return results
 
@@ -83,3 +85,27 @@ def test_dag_conventions(parsed, name):
         assert dag["catchup"] is False, f"{dag_id} must not catch up run by run (one run lands the backlog)"
         assert dag["doc_md"], f"{dag_id} has no doc_md"
         assert dag["schedule"] != "NullTimetable", f"{dag_id} has no schedule"
+
+
+# Every task that writes the warehouse (and so takes its writer's lock) runs in the one-slot pool: Airflow's writers
+# queue for the slot instead of waiting for the lock inside a worker slot.
+WAREHOUSE_WRITERS = {
+    "ingest_inbox": {"land"},
+    "transform_billing": {"dbt_build"},
+    "bill_run": {"close_due_periods"},
+    "revenue_assurance": {"build_models", "reconcile"},
+    "reconcile_period": {"build_models", "reconcile"},
+}
+
+
+def test_warehouse_writers_run_in_the_warehouse_pool(parsed):
+    dags = {dag_id: dag for result in parsed.values() for dag_id, dag in result["dags"].items()}
+    assert set(WAREHOUSE_WRITERS) <= set(dags)
+    for dag_id, dag in dags.items():
+        writers = {task for task, pool in dag["pools"].items() if pool == "billing_warehouse"}
+        assert writers == WAREHOUSE_WRITERS.get(dag_id, set()), dag_id
+
+
+def test_transform_billing_is_one_build_then_validation(parsed):
+    dag = parsed["transform_billing.py"]["dags"]["transform_billing"]
+    assert dag["upstream"] == {"dbt_build": [], "validate_marts": ["dbt_build"]}

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -35,14 +32,9 @@ def dags():
 
 
 @pytest.fixture(scope="module")
-def airflow_home():
-    """This worker's Airflow metadata DB, migrated once (AIRFLOW_HOME is set by tests/conftest.py)."""
-    home = Path(os.environ["AIRFLOW_HOME"])
-    home.mkdir(parents=True, exist_ok=True)
-    if not (home / "airflow.db").exists():
-        subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True,
-                       env=os.environ.copy())
-    return home
+def airflow_home(airflow_db):
+    """This worker's Airflow metadata DB, migrated once, with the billing_warehouse pool (tests/conftest.py)."""
+    return airflow_db
 
 
 def run_pipeline(inbox, as_of, url):

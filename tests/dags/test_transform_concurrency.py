@@ -1,0 +1,50 @@
+"""`iaas-billing run` and transform_billing's build at the same time on one database take turns (the warehouse
+writer's lock, held by the DAG's build for the whole build): both succeed, and the marts equal a serial run's."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.trust.conftest import marts_checksums, start_run, wait_for_phase
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tiny_inbox"
+AS_OF = datetime(2026, 10, 3, 2, tzinfo=UTC)
+
+
+def _dag_build(url, use_database):
+    """transform_billing under dag.test(), its clock the command's; returns the run's task states."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    use_database(url)
+    bag = DagBag(dag_folder=str(Path(__file__).resolve().parents[2] / "dags" / "transform_billing.py"))
+    dag = bag.dags["transform_billing"]
+    for task in dag.tasks:
+        task.retries = 0
+    run = dag.test(run_conf={"as_of": AS_OF.isoformat()})
+    return {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+
+
+@pytest.mark.slow
+def test_the_command_and_the_dag_build_at_once_take_turns(airflow_db, databases, use_database, tmp_path):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(FIXTURE, inbox)
+    serial, both = databases.create("dagconc_serial"), databases.create("dagconc_both")
+
+    alone = start_run(inbox, serial, as_of=AS_OF.isoformat())
+    _, err = alone.communicate(timeout=900)
+    assert alone.returncode == 0, err[-3000:]
+    assert set(_dag_build(serial, use_database).values()) == {"success"}
+
+    command = start_run(inbox, both, as_of=AS_OF.isoformat())
+    assert wait_for_phase(command, both, "dbt"), "the command never reached its dbt build"
+    states = _dag_build(both, use_database)  # starts while the command's dbt build runs
+    out, err = command.communicate(timeout=900)
+    assert command.returncode == 0, err[-3000:]
+    assert set(states.values()) == {"success"}, states
+
+    a, b = marts_checksums(serial), marts_checksums(both)
+    assert a and sorted(t for t in a.keys() | b.keys() if a.get(t) != b.get(t)) == []
