@@ -26,7 +26,7 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 
 from billing_airflow.failfast import fails_fast
 from billing_airflow.pools import WAREHOUSE_POOL
-from iaas_billing import assets
+from iaas_billing import assets, settings
 
 RAW_LANDED = Asset(name=assets.RAW_LANDED[0], uri=assets.RAW_LANDED[1])
 
@@ -34,6 +34,7 @@ RAW_LANDED = Asset(name=assets.RAW_LANDED[0], uri=assets.RAW_LANDED[1])
 @dag(
     schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
     start_date=datetime(2026, 1, 1),
+    end_date=settings.schedule_end(),  # unset in production: see iaas_billing.settings.schedule_end
     catchup=False,
     max_active_runs=1,
     tags=["billing", "ingest", "landing"],

@@ -36,7 +36,7 @@ from airflow.sdk import Asset, CronTriggerTimetable, PokeReturnValue, TriggerRul
 
 from billing_airflow.failfast import fails_fast
 from billing_airflow.pools import WAREHOUSE_POOL  # the one-slot pool of every warehouse-writing task
-from iaas_billing import assets
+from iaas_billing import assets, settings
 
 PERIOD_CLOSED = Asset(name=assets.PERIOD_CLOSED[0], uri=assets.PERIOD_CLOSED[1])
 # the candidate models and their upstream; only tests whose parents are all built ("cautious")
@@ -112,6 +112,7 @@ def alert(summary: dict | None) -> str:
 @dag(
     schedule=CronTriggerTimetable("0 2 * * *", timezone="UTC"),
     start_date=datetime(2026, 1, 1),
+    end_date=settings.schedule_end(),  # unset in production: see iaas_billing.settings.schedule_end
     catchup=False,
     max_active_runs=1,
     tags=["billing", "reconciliation", "revenue-assurance", "great-expectations"],

@@ -42,6 +42,7 @@ class LocalAirflow:
     metadata_server: URL | None = None
     # The warehouse the tasks use (BILLING_DATABASE_URL); None: as the environment says (the embedded default).
     warehouse_url: URL | None = None
+    extra_environment: dict[str, str] | None = None
 
     @property
     def run_dir(self) -> Path:
@@ -83,6 +84,7 @@ class LocalAirflow:
             "BILLING_INBOX_DIR": str(self.inbox),
             **({"BILLING_DATABASE_URL": self.warehouse_url.render_as_string(hide_password=False)}
                if self.warehouse_url else {}),
+            **(self.extra_environment or {}),
         }
 
     # -- start -----------------------------------------------------------------------------------------------

@@ -20,6 +20,19 @@ GRACE_HOURS = float(os.environ.get("BILLING_GRACE_HOURS", "1"))
 EXTRACT_DELAY_HOURS = float(os.environ.get("BILLING_EXTRACT_DELAY_HOURS", "2"))
 
 
+def schedule_end():
+    """BILLING_SCHEDULE_END (ISO 8601): where the timetables of ingest_inbox and revenue_assurance stop.
+
+    Unset in production. Set to replay a past window with Airflow's own backfills (the scheduler test, a demo
+    inbox): the DAGs must be unpaused for their backfill runs to start, and without an end the scheduler would
+    also run the latest interval at today's clock.
+    """
+    from datetime import datetime
+
+    raw = os.environ.get("BILLING_SCHEDULE_END")
+    return datetime.fromisoformat(raw) if raw else None
+
+
 def inbox_dir() -> Path:
     return Path(os.environ.get("BILLING_INBOX_DIR", DEFAULT_INBOX))
 

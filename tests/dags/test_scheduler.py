@@ -43,7 +43,8 @@ def airflow(tmp_path_factory, databases):
                     "--seed", "11", "--start", "2026-10-01", "--end", "2026-10-03", "--force", "--quiet"], check=True)
     warehouse = databases.create("scheduler")
     local = LocalAirflow(home=tmp_path_factory.mktemp("airflow_home"), port=_free_port(),
-                         inbox=inbox_root / "inbox", metadata_server=server_url(), warehouse_url=warehouse)
+                         inbox=inbox_root / "inbox", metadata_server=server_url(), warehouse_url=warehouse,
+                         extra_environment={"BILLING_SCHEDULE_END": CLOCK.isoformat()})
     with psycopg.connect(**db.server_kwargs(server_url()), dbname="postgres", autocommit=True) as conn:
         conn.execute("drop database if exists airflow with (force)")  # a metadata DB of this session's own
     try:
@@ -105,7 +106,10 @@ def test_the_scheduler_backfills_the_day_and_equals_the_command(airflow, databas
                                text=True, env={**os.environ, "BILLING_DATABASE_URL": reference.render_as_string(
                                    hide_password=False)})
 
-    _airflow(local, "dags", "unpause", "transform_billing")  # Asset-triggered: runs only when unpaused
+    # queued runs, backfills included, start only in unpaused DAGs; BILLING_SCHEDULE_END keeps the scheduler
+    # from also running today's interval of the two timetabled ones
+    for dag_id in ("ingest_inbox", "transform_billing", "revenue_assurance"):
+        _airflow(local, "dags", "unpause", dag_id)
     _airflow(local, "backfill", "create", "--dag-id", "ingest_inbox", "--from-date", FIRST_HOUR,
              "--to-date", "2026-10-02T01:00:00+00:00", "--max-active-runs", "1")
     runs = _wait_until_idle(local, {"ingest_inbox": 4, "transform_billing": 1})
