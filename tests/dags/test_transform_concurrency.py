@@ -4,15 +4,27 @@ writer's lock, held by the DAG's build for the whole build): both succeed, and t
 from __future__ import annotations
 
 import shutil
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.trust.conftest import marts_checksums, start_run, wait_for_phase
+from tests.trust.conftest import marts_checksums, sql, start_run
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tiny_inbox"
 AS_OF = datetime(2026, 10, 3, 2, tzinfo=UTC)
+
+
+def _wait_for_dbt(proc, url, timeout: float = 400) -> bool:
+    """Until a session of dbt's (its query comment) works in the database, while the command runs."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and proc.poll() is None:
+        if sql(url, "select 1 from pg_stat_activity where datname = %s and query like %s",
+               (url.database, '%"app": "dbt"%')):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def _dag_build(url, use_database):
@@ -40,7 +52,7 @@ def test_the_command_and_the_dag_build_at_once_take_turns(airflow_db, databases,
     assert set(_dag_build(serial, use_database).values()) == {"success"}
 
     command = start_run(inbox, both, as_of=AS_OF.isoformat())
-    assert wait_for_phase(command, both, "dbt"), "the command never reached its dbt build"
+    assert _wait_for_dbt(command, both), "the command never reached its dbt build"
     states = _dag_build(both, use_database)  # starts while the command's dbt build runs
     out, err = command.communicate(timeout=900)
     assert command.returncode == 0, err[-3000:]

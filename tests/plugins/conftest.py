@@ -12,8 +12,6 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.dags.conftest import airflow_db  # noqa: F401 - the api-server checks tokens against Airflow's DB
-
 ROOT = Path(__file__).resolve().parents[2]
 # The UI's login (SimpleAuthManager, Airflow's default): one viewer whose password the test knows.
 USER, PASSWORD = "engineer", "billing-page-test"

@@ -19,8 +19,9 @@ import pytest
 from iaas_billing import db, warehouse
 from iaas_billing.errors import BillingError
 from iaas_billing.landing import land_inbox
+from tests.conftest import server_url
 
-from .conftest import ROOT, command_env, exactly_once, run_to_end, server_url, sql
+from .conftest import ROOT, command_env, exactly_once, run_to_end, sql
 
 TINY = ROOT / "tests" / "fixtures" / "tiny_inbox"
 LATE = datetime(2027, 1, 1, tzinfo=UTC)
