@@ -29,7 +29,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise BillingError(f"inbox {inbox} is not a directory")
     url = warehouse.require()
     print(f"warehouse {db.where(url)}, clock {as_of.isoformat()}, inbox {inbox}", flush=True)
-    report = pipeline.run(inbox, as_of, url=url)
+    report = pipeline.run(inbox, as_of)  # no url: landing connects as BILLING_LOADER_DATABASE_URL
     print(summary.run_summary(report))
     return 0
 
