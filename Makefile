@@ -41,16 +41,16 @@ airflow: install
 	@test -d $(DEMO_DIR)/inbox || $(VENV)/bin/iaas-billing simulate --out $(DEMO_DIR) --start 2026-10-01 \
 	  --end 2026-11-01 --accounts $(DEMO_ACCOUNTS) --seed 7 --quiet
 	@$(VENV)/bin/iaas-billing init >/dev/null
-	@BILLING_INBOX_DIR=$${BILLING_INBOX_DIR:-$(CURDIR)/$(DEMO_DIR)/inbox} $(PY) -m iaas_billing.local_airflow start
+	@BILLING_INBOX_DIR=$${BILLING_INBOX_DIR:-$(CURDIR)/$(DEMO_DIR)/inbox} $(PY) -m iaas_billing.cli.local_airflow start
 
 airflow-stop:
-	@$(PY) -m iaas_billing.local_airflow stop
+	@$(PY) -m iaas_billing.cli.local_airflow stop
 
 airflow-db: install
 	@mkdir -p $(AIRFLOW_HOME)
 	@test -f $(AIRFLOW_HOME)/airflow.db || $(VENV)/bin/airflow db migrate >/dev/null
 	@# every warehouse-writing task runs in this pool (plugins/billing_airflow/pools.py): writers queue for its slot
-	@$(VENV)/bin/airflow pools set billing_warehouse 1 "one warehouse writer at a time (iaas_billing.locks)" >/dev/null
+	@$(VENV)/bin/airflow pools set billing_warehouse 1 "one warehouse writer at a time (iaas_billing.base.locks)" >/dev/null
 
 # focus-validator 2.2.1 needs Python 3.12: its own venv under .local/focus-venv (idempotent, instant when present).
 focus-venv: install
@@ -78,7 +78,7 @@ test: install focus-venv browser
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 demo: install
-	$(VENV)/bin/python -m iaas_billing.demo --dir $(DEMO_DIR) --accounts $(DEMO_ACCOUNTS)
+	$(VENV)/bin/python -m iaas_billing.cli.demo --dir $(DEMO_DIR) --accounts $(DEMO_ACCOUNTS)
 
 lint: install
 	$(VENV)/bin/ruff check include tests dags bench plugins

@@ -4,7 +4,7 @@
 
 On each server (as bench_month.py), set-up (not timed): the simulated October 2026 (as bench_month.py) landed
 into database bench_billrun_RESOURCES and `dbt build` (the pipeline's selection) at 2026-11-03T00:00Z, in a fresh process. Then it times
-`iaas_billing.billrun.close_due_periods(2026-11-03T00:00Z)` here: the invoices and lines of October (HO and SO),
+`iaas_billing.jobs.billrun.close_due_periods(2026-11-03T00:00Z)` here: the invoices and lines of October (HO and SO),
 the lineage copy (line x resource) and the check that every line is rebuilt by its lineage, one transaction.
 Prints the seconds of each part and the machine, writes "Bill run" in docs/benchmarks.md; drops the database.
 """
@@ -22,7 +22,7 @@ TARGET_SECONDS = 120
 
 def timed_close(url) -> tuple[float, dict[str, float], list]:
     """close_due_periods at the month's end, with the seconds of its parts."""
-    from iaas_billing import billrun
+    from iaas_billing.jobs import billrun
 
     parts: dict[str, float] = {}
 
@@ -71,7 +71,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     benchlib.scale_arguments(parser)
     args = parser.parse_args()
-    from iaas_billing import quiet
+    from iaas_billing.base import quiet
 
     quiet.silence()
     runs = []

@@ -40,8 +40,10 @@ def main() -> int:
                         "embedded cluster)")
     args = parser.parse_args()
 
-    from iaas_billing import billrun, db, dbt_runner, landing, warehouse
-    from iaas_billing.simulator.simulation import Config, simulate
+    from billing_simulator.simulation import Config, simulate
+    from iaas_billing import landing
+    from iaas_billing.base import db, dbt_runner, warehouse
+    from iaas_billing.jobs import billrun
 
     out = args.keep or Path(tempfile.mkdtemp(prefix="bench-close-"))
     timings: dict[str, float] = {}

@@ -48,7 +48,7 @@ def ensure_server() -> None:
     """BILLING_DATABASE_URL as given, else a private embedded cluster's postgres database (started once)."""
     if os.environ.get("BILLING_DATABASE_URL"):
         return
-    from iaas_billing.embedded import Cluster
+    from iaas_billing.base.embedded import Cluster
 
     url = Cluster(benchlib.WORK / "pg").ensure_running().set(database="postgres")
     os.environ["BILLING_DATABASE_URL"] = url.render_as_string(hide_password=False)
@@ -143,7 +143,7 @@ def copy_database(template: str, name: str):
 
 def measure(resources: int, per_account: int, clock: datetime, hours: int, variants: list[str],
             keep: bool) -> dict:
-    from iaas_billing import warehouse
+    from iaas_billing.base import warehouse
 
     inbox, _ = benchlib.inbox_for(resources, per_account)
     base = f"bench_daghour_base_{resources}"

@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_ingest.py [--accounts 1000] [--resources-per-account 50] [--inbox DIR]
                                            [--rounds 1] [--no-write]
 
-1. Simulates a month (`python -m iaas_billing.simulator`; an inbox of its own making if the simulator is
+1. Simulates a month (`python -m billing_simulator`; an inbox of its own making if the simulator is
    missing), or takes --inbox.
 2. Lands it into a throwaway database with iaas_billing.landing.land_inbox (every kind of file: catalogue,
    accounts, hourly orders extracts, control totals, primary billing, finance, fx) and times it.
@@ -43,7 +43,7 @@ from pathlib import Path
 import benchlib
 import psycopg
 
-from iaas_billing import db, warehouse
+from iaas_billing.base import db, warehouse
 from iaas_billing.landing import land_inbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +57,7 @@ KEYED = ("order_events", "primary_billing")
 
 
 def simulate(out: Path, accounts: int, resources: int) -> tuple[Path, str]:
-    cmd = [sys.executable, "-m", "iaas_billing.simulator", "--out", str(out), "--accounts", str(accounts),
+    cmd = [sys.executable, "-m", "billing_simulator", "--out", str(out), "--accounts", str(accounts),
            "--resources-per-account", str(resources), "--quiet", "--force"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode == 0:

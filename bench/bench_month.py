@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_month.py [--resources 100000] [--resources-per-account 50] [--no-write]
                                           [--keep-database]
 
-Simulates October 2026 (`python -m iaas_billing.simulator`, the default late events, duplicates and
+Simulates October 2026 (`python -m billing_simulator`, the default late events, duplicates and
 discrepancies; once per scale into .local/bench/, then reused), and on each server (benchlib.targets: a
 throwaway embedded PostgreSQL cluster, then the machine's server on 127.0.0.1:5432 when one answers; only
 BILLING_DATABASE_URL's when it is set) creates database bench_month_RESOURCES and times one

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from iaas_billing.simulator.simulation import Config, simulate
+from billing_simulator.simulation import Config, simulate
 
 
 def main() -> int:

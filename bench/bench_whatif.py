@@ -62,8 +62,10 @@ def proposed_list(inbox: Path, out: Path) -> int:
 
 def set_up(url, accounts: int, per_account: int, work: Path) -> dict[str, float]:
     """Simulate, land, build and close October in the database; returns the seconds of each step."""
-    from iaas_billing import billrun, dbt_runner, landing, warehouse
-    from iaas_billing.simulator.simulation import Config, simulate
+    from billing_simulator.simulation import Config, simulate
+    from iaas_billing import landing
+    from iaas_billing.base import dbt_runner, warehouse
+    from iaas_billing.jobs import billrun
 
     seconds = {}
     started = time.perf_counter()
@@ -84,7 +86,7 @@ def set_up(url, accounts: int, per_account: int, work: Path) -> dict[str, float]
 
 
 def sizes(url) -> dict[str, int]:
-    from iaas_billing import db
+    from iaas_billing.base import db
 
     queries = {
         "resources": "select count(distinct resource_id) from intermediate.int_resource_intervals_derived",
@@ -121,7 +123,8 @@ def main() -> int:
     parser.add_argument("--write-docs", action="store_true", help='write the figures under "What-if" in '
                                                                     "docs/benchmarks.md")
     args = parser.parse_args()
-    from iaas_billing import db, quiet, whatif
+    from iaas_billing.base import db, quiet
+    from iaas_billing.jobs import whatif
 
     quiet.silence()
     resources = args.accounts * args.resources_per_account
@@ -136,7 +139,7 @@ def main() -> int:
             setup = set_up(url, args.accounts, args.resources_per_account, work)
             inbox = work / "inbox"
         else:
-            from iaas_billing.simulator.simulation import Config, simulate
+            from billing_simulator.simulation import Config, simulate
 
             simulate(Config(out=work, accounts=1, resources_per_account=1, start=PERIOD, end=date(2026, 11, 1)),
                      force=True, jobs=1)  # the catalogue is the same for any size

@@ -19,9 +19,9 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import URL, make_url
 
-from iaas_billing import db
-from iaas_billing.embedded import Cluster
-from iaas_billing.errors import BillingError
+from iaas_billing.base import db
+from iaas_billing.base.embedded import Cluster
+from iaas_billing.base.errors import BillingError
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -143,14 +143,14 @@ def server_url() -> URL:
 
 
 def connect(url: URL, **kwargs):
-    """The task code's own connection (iaas_billing.db.connect) to url."""
+    """The task code's own connection (iaas_billing.base.db.connect) to url."""
     return db.connect(url, **kwargs)
 
 
 def fresh_database(name: str) -> URL:
     """Drop and create database `name` (always bench_*) on the server, as `iaas-billing init` does (the only
     entry that creates a warehouse; not timed); returns its URL."""
-    from iaas_billing import warehouse
+    from iaas_billing.base import warehouse
 
     drop_database(name)
     return warehouse.init(server_url().set(database=name))
@@ -173,7 +173,7 @@ def inbox_for(resources: int, per_account: int = PER_ACCOUNT) -> tuple[Path, flo
     if params.exists() and (out / "inbox").is_dir():
         return out / "inbox", None
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "iaas_billing.simulator", "--out", str(out), "--accounts", str(accounts),
+    subprocess.run([sys.executable, "-m", "billing_simulator", "--out", str(out), "--accounts", str(accounts),
                     "--resources-per-account", str(per_account), "--quiet", "--force"], check=True)
     return out / "inbox", time.perf_counter() - started
 
@@ -367,7 +367,8 @@ def load_text(values: list[float]) -> str:
 
 def _child(mode: str, inbox: str, as_of_text: str, out: str) -> int:
     """Inside the timed process: time the pipeline's steps while `iaas-billing run` (or one hour) runs."""
-    from iaas_billing import cli, pipeline
+    from iaas_billing import cli
+    from iaas_billing.jobs import pipeline
 
     steps: dict[str, float] = {}
     target = Path(os.environ["DBT_TARGET_PATH"])

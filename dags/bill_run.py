@@ -6,7 +6,7 @@ Closes billing periods (rules §5): once a month, after the period's end plus it
 line, with the adjustment lines that late events, prices and accounts owe on earlier closed periods.
 
 The run for the data interval ending on the 1st at 01:00 UTC calls
-`iaas_billing.billrun.close_due_periods(as_of=<data interval end>)`: every period whose end plus grace is
+`iaas_billing.jobs.billrun.close_due_periods(as_of=<data interval end>)`: every period whose end plus grace is
 at or before that instant and that is not closed yet is closed, oldest first, one transaction per period.
 What to issue is decided by the dbt models `int_invoices_numbered` / `int_invoice_lines_numbered`
 (views over the `billing` ledger); if the last dbt build is older than the period's end, the task builds
@@ -23,7 +23,7 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 
 from billing_airflow.failfast import fails_fast
 from billing_airflow.pools import WAREHOUSE_POOL
-from iaas_billing import assets
+from iaas_billing.jobs import assets
 
 PERIOD_CLOSED = Asset(name=assets.PERIOD_CLOSED[0], uri=assets.PERIOD_CLOSED[1])
 
@@ -42,7 +42,7 @@ def bill_run():
     @task(outlets=[PERIOD_CLOSED], pool=WAREHOUSE_POOL)
     @fails_fast
     def close_due_periods(data_interval_end=None, outlet_events=None) -> list[str]:
-        from iaas_billing import billrun
+        from iaas_billing.jobs import billrun
 
         closed = [str(period) for period in billrun.close_due_periods(as_of=data_interval_end)]
         # the clock the periods were closed at, for the reconciliation it triggers (billing_airflow.clock)

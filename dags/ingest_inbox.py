@@ -26,7 +26,8 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 
 from billing_airflow.failfast import fails_fast
 from billing_airflow.pools import WAREHOUSE_POOL
-from iaas_billing import assets, settings
+from iaas_billing.base import settings
+from iaas_billing.jobs import assets
 
 RAW_LANDED = Asset(name=assets.RAW_LANDED[0], uri=assets.RAW_LANDED[1])
 
@@ -34,7 +35,7 @@ RAW_LANDED = Asset(name=assets.RAW_LANDED[0], uri=assets.RAW_LANDED[1])
 @dag(
     schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
     start_date=datetime(2026, 1, 1),
-    end_date=settings.schedule_end(),  # unset in production: see iaas_billing.settings.schedule_end
+    end_date=settings.schedule_end(),  # unset in production: see iaas_billing.base.settings.schedule_end
     catchup=False,
     max_active_runs=1,
     tags=["billing", "ingest", "landing"],
@@ -51,7 +52,7 @@ def ingest_inbox():
         """
         from dataclasses import asdict
 
-        from iaas_billing import quiet, settings
+        from iaas_billing.base import quiet, settings
         from iaas_billing.landing import land_inbox
 
         quiet.silence()

@@ -20,7 +20,7 @@ Reconciliation (rules §6), two DAGs over the same task code, `iaas_billing.reco
 
 A check that finds breaks does not fail the run: the breaks are stored (`audit` schema, published
 as `marts.fct_reconciliation_breaks` and `marts.fct_reconciliation_daily_summary`), the GX Data Docs
-site is rebuilt (`.local/gx`), and the `alert` task sends the summary through `iaas_billing.notify`
+site is rebuilt (`.local/gx`), and the `alert` task sends the summary through `iaas_billing.jobs.notify`
 (a warning when there are open breaks, naming the missing files). A task that fails (a database that
 is down, a dbt model that fails) alerts through the `on_failure_callback`.
 
@@ -36,7 +36,8 @@ from airflow.sdk import Asset, CronTriggerTimetable, PokeReturnValue, TriggerRul
 
 from billing_airflow.failfast import fails_fast
 from billing_airflow.pools import WAREHOUSE_POOL  # the one-slot pool of every warehouse-writing task
-from iaas_billing import assets, settings
+from iaas_billing.base import settings
+from iaas_billing.jobs import assets
 
 PERIOD_CLOSED = Asset(name=assets.PERIOD_CLOSED[0], uri=assets.PERIOD_CLOSED[1])
 # the candidate models and their upstream; only tests whose parents are all built ("cautious")
@@ -48,7 +49,7 @@ LATE_GRACE = timedelta(minutes=90)
 
 def alert_on_failure(context) -> None:
     """on_failure_callback: one alert per failed task instance."""
-    from iaas_billing import notify
+    from iaas_billing.jobs import notify
 
     ti = context.get("task_instance") or context.get("ti")
     run = context.get("dag_run")
@@ -85,8 +86,8 @@ def publish_docs() -> str:
 
 @task(trigger_rule=TriggerRule.ALL_DONE)
 def alert(summary: dict | None) -> str:
-    """Send the run's reconciliation summary through iaas_billing.notify."""
-    from iaas_billing import notify
+    """Send the run's reconciliation summary through iaas_billing.jobs.notify."""
+    from iaas_billing.jobs import notify
     from iaas_billing.recon import missing_files_line
 
     if not summary:
@@ -112,7 +113,7 @@ def alert(summary: dict | None) -> str:
 @dag(
     schedule=CronTriggerTimetable("0 2 * * *", timezone="UTC"),
     start_date=datetime(2026, 1, 1),
-    end_date=settings.schedule_end(),  # unset in production: see iaas_billing.settings.schedule_end
+    end_date=settings.schedule_end(),  # unset in production: see iaas_billing.base.settings.schedule_end
     catchup=False,
     max_active_runs=1,
     tags=["billing", "reconciliation", "revenue-assurance", "great-expectations"],
@@ -138,7 +139,7 @@ def revenue_assurance():
     def build_models(dag_run=None) -> dict:
         """dbt build of the candidate models and everything upstream of them, at the run's clock; every hourly
         extract up to the clock is expected (a silent order stream is missing files, not a quiet day)."""
-        from iaas_billing import dbt_runner
+        from iaas_billing.base import dbt_runner
 
         as_of = _as_of(dag_run)
         return dbt_runner.run_dbt(BUILD_ARGS, as_of=as_of, vars={"inbox_range_end": as_of.isoformat()}).counts
@@ -172,7 +173,7 @@ def reconcile_period():
     @fails_fast
     def build_models(dag_run=None, triggering_asset_events=None) -> dict:
         """dbt build of the candidate models and everything upstream, so the new invoices are seen."""
-        from iaas_billing import dbt_runner
+        from iaas_billing.base import dbt_runner
 
         return dbt_runner.run_dbt(BUILD_ARGS, as_of=_as_of(dag_run, triggering_asset_events)).counts
 

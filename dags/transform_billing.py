@@ -6,7 +6,7 @@ reconciliation models: the `pipeline_build` selector, as `iaas-billing run`) eac
 publishes the `billing_raw_landed` Asset, then validates the published marts with a Great Expectations
 checkpoint and publishes `billing_marts_built`.
 
-- **`dbt_build`** runs one `dbt build` in-process (`iaas_billing.transform.build`) under the warehouse
+- **`dbt_build`** runs one `dbt build` in-process (`iaas_billing.jobs.transform.build`) under the warehouse
   writer's lock for the whole build, then VACUUMs the incremental rating tables, in the pool
   `billing_warehouse` (1 slot: landing, this build, the bill run and reconciliation queue for it instead of
   waiting for the lock inside a worker slot). One invocation, not one task per node: each node's start-up
@@ -33,7 +33,7 @@ from airflow.sdk import Asset, Param, dag, task
 
 from billing_airflow.failfast import fails_fast
 from billing_airflow.pools import WAREHOUSE_POOL
-from iaas_billing import assets
+from iaas_billing.jobs import assets
 
 RAW_LANDED = Asset(name=assets.RAW_LANDED[0], uri=assets.RAW_LANDED[1])
 MARTS_BUILT = Asset(name=assets.MARTS_BUILT[0], uri=assets.MARTS_BUILT[1])
@@ -59,7 +59,8 @@ def transform_billing():
     def dbt_build(dag_run=None, ti=None, params=None, triggering_asset_events=None) -> dict:
         """One dbt build under the warehouse lock (a retry rebuilds what failed), then VACUUM; every node's result."""
         from billing_airflow.clock import run_clock
-        from iaas_billing import clock, quiet, transform
+        from iaas_billing.base import clock, quiet
+        from iaas_billing.jobs import transform
 
         quiet.silence()
         as_of = clock.parse(params["as_of"]) if params.get("as_of") else run_clock(triggering_asset_events, dag_run)
@@ -68,7 +69,7 @@ def transform_billing():
 
     @task(outlets=[MARTS_BUILT])
     def validate_marts() -> str:
-        from iaas_billing import validate_marts as checks
+        from iaas_billing.recon import validate_marts as checks
 
         result = checks.validate()
         if not result.success:

@@ -1,6 +1,6 @@
 """Shared fixtures: every test session (each xdist worker) works in a throwaway PostgreSQL cluster of its own.
 
-The cluster is the embedded PostgreSQL (iaas_billing.embedded) in a temporary directory, started on first use
+The cluster is the embedded PostgreSQL (iaas_billing.base.embedded) in a temporary directory, started on first use
 and removed when the session ends; BILLING_TEST_SERVER_URL points the session at another server instead
 (a PostgreSQL 15 for a compatibility run, say), where its databases are dropped at the end.
 """
@@ -21,7 +21,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import URL, make_url
 
-from iaas_billing import db
+from iaas_billing.base import db
 
 ROOT = Path(__file__).resolve().parents[1]
 # Durability settings of a throwaway cluster: a crash of the server (pg_ctl stop -m immediate) loses nothing
@@ -41,7 +41,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 def new_cluster(prefix: str = "iaas-test-pg-"):
     """A fresh embedded cluster in a temporary directory, started; destroyed at exit unless the caller does."""
-    from iaas_billing.embedded import Cluster
+    from iaas_billing.base.embedded import Cluster
 
     cluster = Cluster(Path(tempfile.mkdtemp(prefix=prefix)), settings=TEST_CLUSTER_SETTINGS)
     atexit.register(cluster.destroy)
@@ -73,7 +73,7 @@ class DatabaseFactory:
         self.created: list[str] = []
 
     def create(self, label: str = "db", *, bootstrap: bool = True):
-        from iaas_billing import warehouse
+        from iaas_billing.base import warehouse
 
         name = f"iaas_test_{self.session_tag}_{label}_{len(self.created)}".lower()
         with _admin() as conn:
@@ -124,7 +124,7 @@ def use_database(monkeypatch):
 def private_work_dirs(prefix: str, *, gx: bool = False) -> Iterator[str]:
     """dbt's target/ and logs/ (and with gx, the GX file context) of a test session's own, so that sessions
     building the same project concurrently cannot clash; the environment is restored after."""
-    from iaas_billing.environment import overridden
+    from iaas_billing.base.environment import overridden
 
     dirs = {"DBT_TARGET_PATH": "target", "DBT_LOG_PATH": "logs", **({"BILLING_GX_DIR": "gx"} if gx else {})}
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp, \

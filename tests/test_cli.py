@@ -22,7 +22,7 @@ def test_help_lists_subcommands():
 
 
 def test_every_subcommand_has_help():
-    from iaas_billing.cli import build_parser
+    from iaas_billing.cli.main import build_parser
 
     parser = build_parser()
     sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")

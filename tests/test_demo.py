@@ -38,13 +38,13 @@ def test_the_demo_runs_where_no_postgres_answers_and_none_is_installed(tmp_path)
     assert probe.returncode == 0 and probe.stdout.strip() == "hidden", probe.stderr
 
     try:
-        done = subprocess.run([*ISOLATED, sys.executable, "-m", "iaas_billing.demo", "--dir", str(tmp_path / "demo"),
+        done = subprocess.run([*ISOLATED, sys.executable, "-m", "iaas_billing.cli.demo", "--dir", str(tmp_path / "demo"),
                                "--accounts", "3"], env=env, capture_output=True, text=True, timeout=900, cwd=ROOT)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
         assert f"warehouse: {tmp_path / 'pg' / 'run'}:5432/iaas_billing" in done.stdout
         assert "closed 2026-10:" in done.stdout
         assert (tmp_path / "pg" / "data" / "PG_VERSION").read_text().strip() == "18"
     finally:
-        from iaas_billing.embedded import Cluster
+        from iaas_billing.base.embedded import Cluster
 
         Cluster(tmp_path / "pg").destroy()

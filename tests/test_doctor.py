@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from iaas_billing import db
+from iaas_billing.base import db
 
 
 def _doctor(url, inbox) -> subprocess.CompletedProcess:

@@ -17,8 +17,9 @@ from airflow.sdk import Asset, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior
 
-from iaas_billing import assets, db
-from iaas_billing.settings import DBT_MANIFEST, DBT_PROJECT_DIR
+from iaas_billing.base import db
+from iaas_billing.base.settings import DBT_MANIFEST, DBT_PROJECT_DIR
+from iaas_billing.jobs import assets
 
 db.export_dbt_env()  # string parsing only: no database or network at import time
 
@@ -52,13 +53,13 @@ def transform_billing_cosmos():
     @task
     def vacuum_rated_tables() -> None:
         """VACUUM (ANALYZE) the incremental tables the build rewrote rows of, as `iaas-billing run` does."""
-        from iaas_billing import pipeline
+        from iaas_billing.jobs import pipeline
 
         pipeline.vacuum_touched(db.database_url(start_local=False))
 
     @task(outlets=[MARTS_BUILT])
     def validate_marts() -> str:
-        from iaas_billing import validate_marts as checks
+        from iaas_billing.recon import validate_marts as checks
 
         result = checks.validate()
         if not result.success:

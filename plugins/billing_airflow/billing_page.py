@@ -1,6 +1,6 @@
 """The Billing page of the Airflow UI: a FastAPI app the api-server mounts at /billing, behind the UI's login.
 
-The figures come from `iaas_billing.billing_status` (read-only, never imports Airflow); this module only
+The figures come from `iaas_billing.reports.billing_status` (read-only, never imports Airflow); this module only
 authenticates the request the way the UI's own endpoints do and renders them as one HTML page.
 """
 
@@ -43,7 +43,7 @@ _templates.filters.update(money=money, count=count, when=when)
 
 
 def render(status) -> str:
-    from iaas_billing.billing_status import totals_by_currency
+    from iaas_billing.reports.billing_status import totals_by_currency
 
     return _templates.get_template("billing_page.html.j2").render(
         status=status, totals=totals_by_currency(status.breaks), title=BILLING_PAGE_TITLE)
@@ -66,6 +66,6 @@ async def _not_logged_in(request: Request, exc: HTTPException):
 @app.get("/", response_class=HTMLResponse, dependencies=[Depends(requires_access_view(AccessView.WEBSITE))])
 def billing_page() -> HTMLResponse:
     """The page: read on each request (a few small queries), never cached."""
-    from iaas_billing import billing_status
+    from iaas_billing.reports import billing_status
 
     return HTMLResponse(render(billing_status.read()), headers={"Cache-Control": "no-store"})

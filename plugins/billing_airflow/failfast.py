@@ -16,7 +16,7 @@ def fails_fast(function):
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        from iaas_billing.errors import BillingError
+        from iaas_billing.base.errors import BillingError
 
         try:
             return function(*args, **kwargs)

@@ -66,7 +66,7 @@ def test_only_errors_that_cannot_heal_skip_the_retries():
     from airflow.sdk.exceptions import AirflowFailException
 
     from billing_airflow.failfast import fails_fast
-    from iaas_billing.errors import BillingError, TransientError, WarehouseMissing
+    from iaas_billing.base.errors import BillingError, TransientError, WarehouseMissing
 
     def raising(error):
         @fails_fast

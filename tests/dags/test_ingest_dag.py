@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import psycopg
 import pytest
 
-from iaas_billing import db
+from iaas_billing.base import db
 
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 

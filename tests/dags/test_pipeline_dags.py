@@ -26,7 +26,7 @@ def _states(run) -> dict[str, str]:
 
 def test_ingest_then_transform(airflow_db, load_dag, fresh_url, use_database, tiny_inbox):
     use_database(fresh_url)
-    from iaas_billing import db
+    from iaas_billing.base import db
 
     db.export_dbt_env()
 

@@ -1,6 +1,6 @@
 """The pipeline as deployed: Airflow's own scheduler runs the billing day, and its marts equal the command's.
 
-`make airflow`'s code (iaas_billing.local_airflow) starts the api-server, scheduler, dag-processor and triggerer
+`make airflow`'s code (iaas_billing.cli.local_airflow) starts the api-server, scheduler, dag-processor and triggerer
 once for the module, with the metadata in the session's cluster. Airflow's own backfill runs `ingest_inbox` over
 the hours before 02:00 of 2 October; each landing publishes `billing_raw_landed`, whose Asset events trigger
 `transform_billing`; then a backfill of `revenue_assurance` reconciles 1 October at 02:00. Meanwhile
@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 
-from iaas_billing import db
-from iaas_billing.local_airflow import LocalAirflow
+from iaas_billing.base import db
+from iaas_billing.cli.local_airflow import LocalAirflow
 from tests.conftest import server_url
 
 FIRST_HOUR, CLOCK = "2026-10-01T22:00:00+00:00", datetime(2026, 10, 2, 2, tzinfo=UTC)
@@ -39,7 +39,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def airflow(tmp_path_factory, databases):
     inbox_root = tmp_path_factory.mktemp("sched_sim")
-    subprocess.run([sys.executable, "-m", "iaas_billing.simulator", "--out", str(inbox_root), "--accounts", "3",
+    subprocess.run([sys.executable, "-m", "billing_simulator", "--out", str(inbox_root), "--accounts", "3",
                     "--seed", "11", "--start", "2026-10-01", "--end", "2026-10-03", "--force", "--quiet"], check=True)
     warehouse = databases.create("scheduler")
     local = LocalAirflow(home=tmp_path_factory.mktemp("airflow_home"), port=_free_port(),

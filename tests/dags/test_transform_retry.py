@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from iaas_billing import db
+from iaas_billing.base import db
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tiny_inbox"
 AS_OF = datetime(2026, 10, 2, 0, tzinfo=UTC)
@@ -53,14 +53,14 @@ def landed(fresh_url, use_database, tmp_path):
 
 @pytest.fixture
 def task_log():
-    """The messages iaas_billing.transform logs (the task log's lines of it), whatever Airflow does to the root."""
+    """The messages iaas_billing.jobs.transform logs (the task log's lines of it), whatever Airflow does to the root."""
     lines: list[str] = []
 
     class Keep(logging.Handler):
         def emit(self, record):
             lines.append(record.getMessage())
 
-    logger, handler = logging.getLogger("iaas_billing.transform"), Keep(logging.INFO)
+    logger, handler = logging.getLogger("iaas_billing.jobs.transform"), Keep(logging.INFO)
     logger.addHandler(handler)
     yield lines
     logger.removeHandler(handler)
@@ -70,8 +70,8 @@ def task_log():
 def test_a_failed_model_is_named_and_rebuilt_by_the_retry(airflow_db, landed, task_log):
     from airflow.dag_processing.dagbag import DagBag
 
-    from iaas_billing import transform
-    from iaas_billing.errors import BillingError
+    from iaas_billing.base.errors import BillingError
+    from iaas_billing.jobs import transform
 
     url = landed
     bag = DagBag(dag_folder=str(Path(__file__).resolve().parents[2] / "dags" / "transform_billing.py"))

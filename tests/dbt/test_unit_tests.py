@@ -6,8 +6,8 @@ import json
 import os
 from pathlib import Path
 
-from iaas_billing import dbt_runner
-from iaas_billing.settings import DBT_RUN_DIR
+from iaas_billing.base import dbt_runner
+from iaas_billing.base.settings import DBT_RUN_DIR
 
 
 def test_every_unit_test_runs_and_passes(fresh_url):

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from iaas_billing import db
+from iaas_billing.base import db
 from tests.conftest import private_work_dirs
 
 # The rating and billing models (lineage and explain views included) and the accounts mart explain reads;
@@ -31,7 +31,7 @@ def private_dbt_target():
 
 def build(url, as_of):
     """A real `dbt build` of the rating, billing and explain models at the clock as_of."""
-    from iaas_billing import dbt_runner
+    from iaas_billing.base import dbt_runner
 
     return dbt_runner.run_dbt(["build", *EXPLAIN_SELECTION], url=url, as_of=as_of)
 

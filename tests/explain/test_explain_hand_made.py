@@ -34,8 +34,11 @@ from fractions import Fraction
 import psycopg
 import pytest
 
-from iaas_billing import billrun, cli, db, explain, landing
-from iaas_billing.errors import BillingError
+from iaas_billing import cli, landing
+from iaas_billing.base import db
+from iaas_billing.base.errors import BillingError
+from iaas_billing.jobs import billrun
+from iaas_billing.reports import explain
 
 from .conftest import build, query, reconstruct_from_ledger
 

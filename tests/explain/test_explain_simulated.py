@@ -1,4 +1,4 @@
-"""`iaas-billing explain` on a simulated month run through the whole pipeline (`iaas_billing.pipeline.run`).
+"""`iaas-billing explain` on a simulated month run through the whole pipeline (`iaas_billing.jobs.pipeline.run`).
 
 As tests/rating/test_differential_simulator.py: October closes at 2026-11-01T01:00Z, the late files land at
 2026-11-04T00:00Z, November closes at 2026-12-01T01:00Z with October's adjustment lines. The simulation has
@@ -24,18 +24,20 @@ from fractions import Fraction
 
 import pytest
 
-from iaas_billing import cli, explain, pipeline
+from iaas_billing import cli
+from iaas_billing.jobs import pipeline
+from iaas_billing.reports import explain
 
 from .conftest import query, reconstruct_from_ledger, round_half_away
 
-pytest.importorskip("iaas_billing.simulator")
+pytest.importorskip("billing_simulator")
 
 CLOCKS = ("2026-11-01T01:00:00Z", "2026-11-04T00:00:00Z", "2026-12-01T01:00:00Z")
 
 
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory, databases):
-    from iaas_billing.simulator import command
+    from billing_simulator import command
 
     out = tmp_path_factory.mktemp("sim")
     assert command.main(["--out", str(out), "--accounts", "6", "--resources-per-account", "3", "--seed", "2",

@@ -7,7 +7,7 @@ import uuid
 import psycopg
 import pytest
 
-from iaas_billing import db, dbt_runner
+from iaas_billing.base import db, dbt_runner
 from tests.conftest import server_url
 from tests.finance import world
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from iaas_billing import db
+from iaas_billing.base import db
 from tests.finance.conftest import build_finance, connect
 
 COST_OR_MARGIN = ("cost", "margin")

@@ -7,7 +7,8 @@ import re
 import psycopg
 import pytest
 
-from iaas_billing import cli, db
+from iaas_billing import cli
+from iaas_billing.base import db
 from tests.conftest import server_url
 from tests.finance.conftest import connect
 

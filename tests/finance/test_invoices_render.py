@@ -10,7 +10,7 @@ import pytest
 from babel.numbers import parse_decimal
 
 from iaas_billing import cli
-from iaas_billing.invoices_render import COUNTRY_LOCALES
+from iaas_billing.reports.invoices_render import COUNTRY_LOCALES
 from tests.finance.conftest import connect
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from iaas_billing import db
+from iaas_billing.base import db
 
 # Late enough that every file of the hand-made inboxes (October 2026) is delivered.
 LATE = datetime(2027, 1, 1, tzinfo=UTC)

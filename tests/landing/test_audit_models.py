@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from iaas_billing import dbt_runner
+from iaas_billing.base import dbt_runner
 
 from .conftest import CONTROL_HEADER, FINANCE_HEADER, PRIMARY_HEADER, event
 

@@ -12,8 +12,8 @@ import time
 import psycopg
 import pytest
 
-from iaas_billing import db
-from iaas_billing.errors import BillingError
+from iaas_billing.base import db
+from iaas_billing.base.errors import BillingError
 from iaas_billing.landing import batch, land_inbox, staging
 
 from .conftest import LATE, PRIMARY_HEADER, event

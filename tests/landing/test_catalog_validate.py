@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from iaas_billing import db
+from iaas_billing.base import db
 from iaas_billing.landing import catalog
 from iaas_billing.landing.records import Quarantined
 

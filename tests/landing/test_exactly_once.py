@@ -11,7 +11,7 @@ import time
 
 import psycopg
 
-from iaas_billing import db
+from iaas_billing.base import db
 
 from .conftest import CATALOG_HEADER, PRIMARY_HEADER, event
 

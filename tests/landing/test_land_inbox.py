@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from iaas_billing.errors import BillingError
+from iaas_billing.base.errors import BillingError
 from iaas_billing.landing import land_inbox
 from tests.conftest import server_url
 

@@ -146,7 +146,7 @@ def test_a_file_that_changes_while_it_is_read_is_not_remembered(tmp_path):
 
 def test_only_what_is_the_latest_version_in_the_manifest_is_remembered(inbox, land, sql, fresh_url,
                                                                         no_quiet_window):
-    from iaas_billing import db
+    from iaas_billing.base import db
 
     path = inbox.lines("orders_20261003T14.jsonl", event("e-1"))
     settle()

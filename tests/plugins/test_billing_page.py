@@ -1,10 +1,10 @@
 """The Billing page of the Airflow UI, served by Airflow's own api-server app under uvicorn, read over HTTP.
 
-One simulated month goes through the whole pipeline (`iaas_billing.pipeline.run`) at 2026-12-01T01:00Z:
+One simulated month goes through the whole pipeline (`iaas_billing.jobs.pipeline.run`) at 2026-12-01T01:00Z:
 October and November close, breaks of several levels and currencies open; then the hour after that clock
 is delivered (an empty orders extract), so the orders feed is behind. "Delivered" is by the wall clock, which
 is past all these dates. The page's figures are checked against SQL and
-the inbox listing written independently of `iaas_billing.billing_status`; then it is checked that the page
+the inbox listing written independently of `iaas_billing.reports.billing_status`; then it is checked that the page
 needs the UI's login, that the UI's plugins endpoint lists it, and it is looked at in headless Chromium.
 A database that is down or holds no warehouse still gives the page, with the reason (in-process requests).
 """
@@ -24,7 +24,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from iaas_billing import db, locks, pipeline
+from iaas_billing.base import db, locks
+from iaas_billing.jobs import pipeline
 from tests.conftest import private_work_dirs
 from tests.finance.test_finance_report_browser import chromium
 
@@ -84,7 +85,7 @@ def query(url, sql: str) -> list[tuple]:
 def site(tmp_path_factory, databases, airflow_db):
     """The simulated month run at AS_OF, and two api-servers on it: the UI's login as deployed, and one in
     all-admins mode (every request is given an admin's token by Airflow's middleware) for Chromium."""
-    from iaas_billing.simulator import command
+    from billing_simulator import command
 
     tmp = tmp_path_factory.mktemp("billing-page")
     out = tmp / "sim"

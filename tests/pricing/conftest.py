@@ -12,7 +12,9 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from iaas_billing import billrun, db, dbt_runner, preview
+from iaas_billing.base import db, dbt_runner
+from iaas_billing.jobs import billrun
+from iaas_billing.reports import preview
 from tests.pricing import world
 
 # The pricing models, the bill run's models and the finance marts, and everything they are built from; other
@@ -21,7 +23,7 @@ from tests.pricing import world
 PRICING_SELECTION = [
     "--select",
     "+path:models/intermediate/pricing", "+path:models/marts/pricing", "+path:models/marts/finance",
-    # what the bill run (iaas_billing.billrun) copies into the ledger
+    # what the bill run (iaas_billing.jobs.billrun) copies into the ledger
     "+int_invoice_lines_numbered", "+int_invoices_numbered", "+int_invoice_line_sources_live",
     "--indirect-selection", "cautious",
 ]

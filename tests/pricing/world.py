@@ -7,7 +7,7 @@ import io
 from datetime import date
 from decimal import Decimal
 
-from iaas_billing import db
+from iaas_billing.base import db
 from tests.rating.raw_rows import RawWriter, event, ts
 
 D = Decimal

@@ -16,6 +16,6 @@ RATING_SELECTION = [
 
 def build(url, as_of, *extra: str):
     """A real `dbt build` of the rating models at the clock as_of."""
-    from iaas_billing import dbt_runner
+    from iaas_billing.base import dbt_runner
 
     return dbt_runner.run_dbt(["build", *RATING_SELECTION, *extra], url=url, as_of=as_of)

@@ -12,7 +12,7 @@ import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from iaas_billing import db
+from iaas_billing.base import db
 
 _counter = itertools.count(1)
 

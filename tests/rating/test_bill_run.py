@@ -23,7 +23,8 @@ from decimal import Decimal
 
 import pytest
 
-from iaas_billing import billrun, db
+from iaas_billing.base import db
+from iaas_billing.jobs import billrun
 
 from .conftest import build
 from .raw_rows import RawWriter, event, ts

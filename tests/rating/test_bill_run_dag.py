@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from iaas_billing import billrun
+from iaas_billing.jobs import billrun
 
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 

@@ -1,6 +1,6 @@
 """Differential test: the platform's invoices against the simulator's independent reference rater.
 
-A small simulated month (October 2026) goes through the real pipeline (`iaas_billing.pipeline.run`:
+A small simulated month (October 2026) goes through the real pipeline (`iaas_billing.jobs.pipeline.run`:
 landing, the whole `dbt build`, the bill run, reconciliation), as production would see it:
   1. clock 2026-11-01T01:00Z: everything delivered by then; October closes;
   2. clock 2026-11-04T00:00Z: every late file (the order stream runs 48 h past the month);
@@ -20,11 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from iaas_billing import db, pipeline
+from iaas_billing.base import db
+from iaas_billing.jobs import pipeline
 
 from .raw_rows import ts
 
-pytest.importorskip("iaas_billing.simulator")
+pytest.importorskip("billing_simulator")
 
 KEY = ("tenant", "account_id", "billing_period", "sku", "charge_type", "rate_kind", "unit_price")
 
@@ -67,7 +68,7 @@ def _compare(platform: dict, truth: dict) -> list[str]:
 
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory, databases):
-    from iaas_billing.simulator import command
+    from billing_simulator import command
 
     out = tmp_path_factory.mktemp("sim")
     parser = __import__("argparse").ArgumentParser()

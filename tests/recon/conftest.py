@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from iaas_billing import db
+from iaas_billing.base import db
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,8 +45,10 @@ def run_pipeline(inbox, as_of, url):
     rating, pricing and explain suites); the
     reconciliation models are built with their tests by `recon.run_checks` itself.
     """
-    from iaas_billing import billrun, dbt_runner, landing, recon
-    from iaas_billing.pipeline import RunReport
+    from iaas_billing import landing, recon
+    from iaas_billing.base import dbt_runner
+    from iaas_billing.jobs import billrun
+    from iaas_billing.jobs.pipeline import RunReport
 
     report = RunReport(as_of=as_of)
     report.landing = landing.land_inbox(inbox, as_of, url=url)

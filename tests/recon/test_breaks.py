@@ -168,7 +168,7 @@ def test_data_docs_site_is_rebuilt(world, gx_root):
 
 @pytest.mark.rule("6.1")
 def test_full_refresh_keeps_every_break(world):
-    from iaas_billing import dbt_runner
+    from iaas_billing.base import dbt_runner
 
     before = rows(world["url"], "select * from marts.fct_reconciliation_breaks order by break_id")
     dbt_runner.run_dbt(["build", "--full-refresh", "--select", "path:models/marts/reconciliation"],

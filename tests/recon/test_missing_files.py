@@ -33,7 +33,7 @@ def _n(rows_set):
 
 def _record_old_missing_input(url, file_name: str) -> None:
     """An open break as the release before the rename recorded it: missing_input, keyed by the file name."""
-    from iaas_billing import db
+    from iaas_billing.base import db
 
     with db.connect(url) as conn, conn.transaction():
         run_id = conn.execute("insert into audit.recon_runs (as_of, levels) values (%s, %s) returning run_id",

@@ -1,4 +1,4 @@
-"""iaas_billing.notify: the log by default, a dotted-path setting to plug another channel."""
+"""iaas_billing.jobs.notify: the log by default, a dotted-path setting to plug another channel."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from iaas_billing import notify
-from iaas_billing.errors import BillingError
+from iaas_billing.base.errors import BillingError
+from iaas_billing.jobs import notify
 
 from . import channel
 from .channel import SENT
@@ -17,10 +17,10 @@ CHANNEL = channel.__name__  # the module as this run imported it (tests.recon.ch
 
 def test_default_notifier_logs(monkeypatch, caplog):
     monkeypatch.delenv(notify.SETTING, raising=False)
-    with caplog.at_level(logging.INFO, logger="iaas_billing.notify"):
+    with caplog.at_level(logging.INFO, logger="iaas_billing.jobs.notify"):
         note = notify.notify("3 open breaks", "L1 2, L2 1", severity="warning")
     assert note.severity == "warning"
-    record = next(r for r in caplog.records if r.name == "iaas_billing.notify")
+    record = next(r for r in caplog.records if r.name == "iaas_billing.jobs.notify")
     assert record.levelno == logging.WARNING and "3 open breaks" in record.getMessage()
 
 
@@ -34,7 +34,7 @@ def test_setting_plugs_another_notifier(monkeypatch, path):
 
 def test_a_failing_notifier_falls_back_to_the_log(monkeypatch, caplog):
     monkeypatch.setenv(notify.SETTING, CHANNEL + ":broken")
-    with caplog.at_level(logging.INFO, logger="iaas_billing.notify"):
+    with caplog.at_level(logging.INFO, logger="iaas_billing.jobs.notify"):
         notify.notify("still told", severity="error")
     assert any("still told" in r.getMessage() for r in caplog.records)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from iaas_billing import db
+from iaas_billing.base import db
 from iaas_billing.recon import readiness
 
 DAY = date(2026, 10, 2)

@@ -29,7 +29,7 @@ def _instant(text: str) -> datetime:
 
 
 def _simulate_and_run(databases, tmp_path_factory, label: str, rate: str):
-    from iaas_billing.simulator import command
+    from billing_simulator import command
 
     out = tmp_path_factory.mktemp(label)
     code = command.main(["--out", str(out), "--accounts", "12", "--resources-per-account", "2", "--seed", "11",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from iaas_billing.simulator.simulation import Config, simulate
+from billing_simulator.simulation import Config, simulate
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from iaas_billing.simulator.reference_rater import EVENT_TYPES, Account, Event, PriceRow
+from billing_simulator.reference_rater import EVENT_TYPES, Account, Event, PriceRow
 
 KIND_RANK = {"catalog": 0, "accounts": 1, "orders": 2, "orderstream_control": 3, "primary_billing": 4,
              "finance_gl": 5, "fx_rates": 6}

@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from sim_inbox import read_csv
 
-from iaas_billing.simulator.catalog import CATEGORIES
-from iaas_billing.simulator.money import COUNTRIES, CURRENCIES, MINOR_UNITS
+from billing_simulator.catalog import CATEGORIES
+from billing_simulator.money import COUNTRIES, CURRENCIES, MINOR_UNITS
 
 START, END = date(2026, 10, 1), date(2026, 11, 1)
 DAYS = [START + timedelta(days=k) for k in range((END - START).days)]

@@ -8,7 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from iaas_billing.simulator.simulation import Config, simulate
+from billing_simulator.simulation import Config, simulate
 
 
 def digests(root: Path) -> dict[str, str]:
@@ -33,7 +33,7 @@ def test_another_seed_writes_another_world(tmp_path, small_sim):
 
 
 def test_the_command_line_refuses_to_overwrite_and_writes_the_same(tmp_path):
-    args = [sys.executable, "-m", "iaas_billing.simulator", "--out", str(tmp_path), "--accounts", "3",
+    args = [sys.executable, "-m", "billing_simulator", "--out", str(tmp_path), "--accounts", "3",
             "--resources-per-account", "3", "--end", "2026-10-08", "--seed", "5"]
     first = subprocess.run(args, capture_output=True, text=True, check=True)
     assert "simulated 3 accounts" in first.stdout and "\r" not in first.stdout  # no progress bar in a pipe
@@ -48,7 +48,7 @@ def test_the_command_line_refuses_to_overwrite_and_writes_the_same(tmp_path):
 
 def test_worker_processes_change_nothing(tmp_path):
     """60 accounts make two chunks; one process or two, the same bytes."""
-    from iaas_billing.simulator.simulation import CHUNK_ACCOUNTS
+    from billing_simulator.simulation import CHUNK_ACCOUNTS
 
     accounts = CHUNK_ACCOUNTS + 10
     runs = {}

@@ -12,9 +12,9 @@ from fractions import Fraction
 
 import pytest
 
-from iaas_billing.simulator.instants import add_months_clamped, format_instant, parse_instant
-from iaas_billing.simulator.money import round_half_away, round_money
-from iaas_billing.simulator.reference_rater import Account, Event, PriceRow, land, rate
+from billing_simulator.instants import add_months_clamped, format_instant, parse_instant
+from billing_simulator.money import round_half_away, round_money
+from billing_simulator.reference_rater import Account, Event, PriceRow, land, rate
 
 T = parse_instant
 OCT, NOV = T("2026-10-01T00:00:00Z"), T("2026-11-01T00:00:00Z")

@@ -15,8 +15,8 @@ from decimal import Decimal
 import pytest
 from sim_inbox import landed_counts, read_csv, read_inbox
 
-from iaas_billing.simulator.discrepancies import ALL_KINDS
-from iaas_billing.simulator.reference_rater import land, quantity_6dp, rate
+from billing_simulator.discrepancies import ALL_KINDS
+from billing_simulator.reference_rater import land, quantity_6dp, rate
 
 START, END = date(2026, 10, 1), date(2026, 11, 1)
 FEED_END = date(2026, 11, 3)  # the daily feeds run on for [end, end + 48 h)

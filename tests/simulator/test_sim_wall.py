@@ -6,9 +6,9 @@ import ast
 import sys
 from pathlib import Path
 
-import iaas_billing.simulator
+import billing_simulator
 
-SIMULATOR = Path(iaas_billing.simulator.__file__).parent
+SIMULATOR = Path(billing_simulator.__file__).parent
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -25,11 +25,11 @@ def test_nothing_in_the_simulator_imports_the_rest_of_iaas_billing():
     for path in SIMULATOR.glob("*.py"):
         for name in imported_modules(path):
             if name.startswith("iaas_billing"):
-                assert name.startswith("iaas_billing.simulator"), f"{path.name} imports {name}"
+                assert name.startswith("billing_simulator"), f"{path.name} imports {name}"
 
 
 def test_the_simulator_uses_the_standard_library_only():
     for path in SIMULATOR.glob("*.py"):
         for name in imported_modules(path):
             top = name.split(".")[0]
-            assert top == "iaas_billing" or top in sys.stdlib_module_names, f"{path.name} imports {name}"
+            assert top == "billing_simulator" or top in sys.stdlib_module_names, f"{path.name} imports {name}"

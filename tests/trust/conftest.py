@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from iaas_billing import db
+from iaas_billing.base import db
 from tests.conftest import _admin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,7 +136,7 @@ def wait_until_blocked(proc: subprocess.Popen, url, blocker_pid: int, applicatio
 @pytest.fixture(scope="session")
 def simulated_inbox(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("trust_sim")
-    subprocess.run([sys.executable, "-m", "iaas_billing.simulator", "--out", str(out), "--accounts", "4", "--seed", "5",
+    subprocess.run([sys.executable, "-m", "billing_simulator", "--out", str(out), "--accounts", "4", "--seed", "5",
                     "--force", "--quiet"], check=True, cwd=ROOT)
     return out / "inbox"
 

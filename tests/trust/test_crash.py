@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from iaas_billing import warehouse
+from iaas_billing.base import warehouse
 from tests.conftest import new_cluster
 
 from .conftest import (

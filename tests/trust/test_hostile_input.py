@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from iaas_billing import db
+from iaas_billing.base import db
 from iaas_billing.landing import land_inbox
 from iaas_billing.landing.vocab import COUNTRIES, CURRENCIES, EVENT_TYPES
 

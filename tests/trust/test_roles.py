@@ -16,8 +16,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from iaas_billing import db, warehouse
-from iaas_billing.errors import BillingError
+from iaas_billing.base import db, warehouse
+from iaas_billing.base.errors import BillingError
 from iaas_billing.landing import land_inbox
 from tests.conftest import server_url
 

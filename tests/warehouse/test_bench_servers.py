@@ -8,7 +8,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from iaas_billing import db
+from iaas_billing.base import db
 from tests.conftest import ROOT, server_url
 
 sys.path.insert(0, str(ROOT / "bench"))

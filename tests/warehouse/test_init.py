@@ -9,7 +9,7 @@ import sys
 import psycopg
 import pytest
 
-from iaas_billing import db
+from iaas_billing.base import db
 from tests.conftest import _admin
 
 EXE = [sys.executable, "-m", "iaas_billing.cli"]

@@ -12,8 +12,8 @@ import psycopg
 import pytest
 import yaml
 
-from iaas_billing import db, locks
-from iaas_billing.errors import TransientError
+from iaas_billing.base import db, locks
+from iaas_billing.base.errors import TransientError
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from iaas_billing import db
+from iaas_billing.base import db
 from tests.conftest import _admin, server_url
 
 ROOT = Path(__file__).resolve().parents[2]

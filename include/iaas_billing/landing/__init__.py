@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import URL
 
-from iaas_billing.errors import BillingError, TransientError
+from iaas_billing.base.errors import BillingError, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def land_inbox(inbox: Path, as_of: datetime | None = None, url: URL | None = Non
     retry after a crash never land a file twice. Consecutive orders extracts land several per transaction
     (batch.py), every other file in a transaction of its own (land.py).
     """
-    from iaas_billing import db, locks, warehouse
+    from iaas_billing.base import db, locks, warehouse
     from iaas_billing.landing import batch, copy_load, discover, land, manifest, prefetch, stat_cache
 
     as_of = _as_utc(as_of)

@@ -8,12 +8,11 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from iaas_billing.errors import BillingError
+from iaas_billing.base.errors import BillingError
 
 
 def main(argv: list[str] | None = None) -> int:
-    from iaas_billing import quiet, settings
-    from iaas_billing.cli import parse_timestamp
+    from iaas_billing.base import clock, quiet, settings
     from iaas_billing.landing import land_inbox
 
     quiet.silence()
@@ -21,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Land every inbox file delivered by --as-of that is not processed yet "
                                      "(the task of the ingest_inbox DAG). The database is BILLING_DATABASE_URL.")
     parser.add_argument("--inbox", type=Path, default=None, help="the inbox (default: BILLING_INBOX_DIR or .local/demo/inbox)")
-    parser.add_argument("--as-of", type=parse_timestamp, help="the run's clock, ISO 8601 (default: now, UTC)")
+    parser.add_argument("--as-of", type=clock.argument, help="the run's clock, ISO 8601 (default: now, UTC)")
     parser.add_argument("--json", action="store_true", help="print the landing report as JSON")
     args = parser.parse_args(argv)
     try:

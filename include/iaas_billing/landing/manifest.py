@@ -7,7 +7,7 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
-from iaas_billing import locks
+from iaas_billing.base import locks
 from iaas_billing.landing.discover import InboxFile
 from iaas_billing.landing.records import FileOutcome
 

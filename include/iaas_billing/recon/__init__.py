@@ -112,7 +112,7 @@ def _short(level: str) -> str:
 def run_checks(as_of: datetime, url: URL | None = None, *, levels: tuple[str, ...] | None = None,
                rebuild_models: bool = True, build_marts: bool = True) -> ReconSummary:
     """Run the reconciliation checks of `levels` (default: all) at the clock `as_of`, as the warehouse's writer."""
-    from iaas_billing import db, locks, quiet, warehouse
+    from iaas_billing.base import db, locks, quiet, warehouse
 
     quiet.silence()
     url = warehouse.require(url, upgrade=False)
@@ -122,7 +122,7 @@ def run_checks(as_of: datetime, url: URL | None = None, *, levels: tuple[str, ..
 
 def _run_checks(as_of: datetime, url: URL, levels: tuple[str, ...] | None, rebuild_models: bool,
                 build_marts: bool) -> ReconSummary:
-    from iaas_billing import db, dbt_runner
+    from iaas_billing.base import db, dbt_runner
     from iaas_billing.recon import gx, register
 
     levels = tuple(levels or defs.LEVELS)

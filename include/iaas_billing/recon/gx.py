@@ -22,8 +22,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL
 
-from iaas_billing import db, quiet, settings
-from iaas_billing.environment import overridden
+from iaas_billing.base import db, quiet, settings
+from iaas_billing.base.environment import overridden
 from iaas_billing.recon import checks as defs
 
 DATASOURCE = "warehouse"

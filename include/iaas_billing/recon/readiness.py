@@ -22,7 +22,7 @@ def day_input_names(day: date) -> list[str]:
 
 def missing_day_inputs(day: date, url: URL | None = None) -> list[str]:
     """The names of `day_input_names(day)` that no landed file version carries yet."""
-    from iaas_billing import db
+    from iaas_billing.base import db
 
     names = day_input_names(day)
     with db.connect(url or db.database_url(start_local=False)) as conn:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from iaas_billing import locks
+from iaas_billing.base import locks
 from iaas_billing.recon import checks as defs
 
 RULES = ("6.1",)  # docs/rules.md: every break in one register, resolved ones kept

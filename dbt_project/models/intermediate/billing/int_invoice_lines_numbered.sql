@@ -2,7 +2,7 @@
 -- adjustment lines due onto it, numbered. Invoices are numbered `<tenant>-<YYYYMM>-<6 digits>` from
 -- 000001 per tenant and period in account_id order (rules §5.3); lines within an invoice are
 -- numbered regular lines first, then adjustments by adjusted period, each by sku and rate.
--- The bill run copies `where billing_period = <M>` into the ledger (iaas_billing.billrun).
+-- The bill run copies `where billing_period = <M>` into the ledger (iaas_billing.jobs.billrun).
 
 with lines_due as (
     select * from {{ ref('int_invoice_lines_due') }}

@@ -1,0 +1,1 @@
+"""The warehouse base: connection, settings, the clock, the dbt runner, the DDL, locks and errors."""
