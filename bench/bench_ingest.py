@@ -351,7 +351,8 @@ Target (landing at least 0.5x `\\copy`'s rate): {verdict(event_ratio)} for the o
 the insert into `raw.order_events` and its primary key (which the unindexed `\\copy` target does not have: see the
 first reference above) with a primary-key probe per event for the dedup; per primary billing row, that table's
 primary key; and per file of every kind, the parsing and validation in Python (on a helper thread, but on the same
-shared CPUs: the second reference above). See docs/landing.md, Speed, for where the time goes and the floor.
+shared CPUs: the second reference above). See [landing.md, Speed](landing.md#speed) for the design and
+[History: landing tuning](#history-landing-tuning-2026-11-to-2026-12) below for where the time went and the floor.
 """)
     return 0
 
