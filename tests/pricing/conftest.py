@@ -23,6 +23,7 @@ PRICING_SELECTION = [
     "+path:models/intermediate/pricing", "+path:models/marts/pricing", "+path:models/marts/finance",
     # the interface views the bill run, the preview and the what-if read (models/marts/interface)
     "+exposure:bill_run", "+exposure:invoice_preview", "+exposure:pricing_whatif",
+    "+fct_fx_rates_latest", "+fct_fx_rates_missing",  # the finance pack's (not its reconciliation section's)
     "--indirect-selection", "cautious",
 ]
 
