@@ -26,7 +26,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 CLOCK = datetime(2026, 11, 1, 1, tzinfo=UTC)
-SELECTION = ["--select", "+path:models/intermediate/billing", "+path:models/marts/billing"]
+SELECTION = ["--select", "+path:models/intermediate/billing", "+path:models/marts/billing", "+exposure:bill_run"]
 
 
 def main() -> int:

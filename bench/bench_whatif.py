@@ -30,8 +30,8 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = datetime(2026, 11, 3, tzinfo=UTC)
 PERIOD = date(2026, 10, 1)
-SELECTION = ["--select", "+path:models/intermediate/pricing", "+path:models/marts/pricing", "+int_invoice_lines_numbered",
-             "+int_invoices_numbered", "+int_invoice_line_sources_live", "--indirect-selection", "cautious"]
+SELECTION = ["--select", "+path:models/intermediate/pricing", "+path:models/marts/pricing", "+exposure:bill_run",
+             "+exposure:pricing_whatif", "--indirect-selection", "cautious"]
 CHANGES = {"compute": Decimal("1.10"), "memory": Decimal("1.10"), "storage": Decimal("0.95")}  # SO prices
 
 

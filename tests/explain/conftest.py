@@ -18,6 +18,8 @@ EXPLAIN_SELECTION = [
     "+path:models/marts/billing",
     "+path:models/marts/resources",
     "+path:models/marts/core",
+    # the interface views explain reads (models/marts/interface); the break explanations' own views
+    "+exposure:bill_run", "+exposure:invoice_explain", "+fct_rated_usage_daily_sources", "+dim_currencies",
     "--indirect-selection", "cautious",
 ]
 

@@ -16,8 +16,10 @@ from tests.finance import world
 # The FOCUS export's resources come from the lineage views over the ledger the world also writes.
 FINANCE_SELECTION = [
     "+dim_accounts", "+int_skus_resolved", "+stg_inbox__fx_rates", "+stg_inbox__inbox_files",
-    "+stg_billing__invoice_line_sources", "+int_invoice_adjustment_deltas",
+    "+stg_billing__invoice_line_sources", "+stg_billing__invoice_lines", "+int_invoice_adjustment_deltas",
     "path:models/intermediate/finance", "path:models/marts/finance",
+    # the interface views the finance report and the invoice documents read (models/marts/interface)
+    "fct_fx_rates_latest", "fct_fx_rates_missing", "dim_skus",
 ]
 HAND_MADE = ["fct_invoice_lines", "fct_invoices", "fct_reconciliation_breaks"]
 

@@ -23,8 +23,9 @@ from tests.pricing import world
 PRICING_SELECTION = [
     "--select",
     "+path:models/intermediate/pricing", "+path:models/marts/pricing", "+path:models/marts/finance",
-    # what the bill run (iaas_billing.jobs.billrun) copies into the ledger
-    "+int_invoice_lines_numbered", "+int_invoices_numbered", "+int_invoice_line_sources_live",
+    # the interface views the bill run, the preview and the what-if read (models/marts/interface)
+    "+exposure:bill_run", "+exposure:invoice_preview", "+exposure:pricing_whatif",
+    "+fct_fx_rates_latest", "+fct_fx_rates_missing",  # the finance pack's (not its reconciliation section's)
     "--indirect-selection", "cautious",
 ]
 

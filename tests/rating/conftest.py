@@ -10,6 +10,7 @@ RATING_SELECTION = [
     "+path:models/intermediate/billing",
     "+path:models/marts/billing",
     "+path:models/marts/resources",
+    "+exposure:bill_run",  # the interface views the bill run reads (models/marts/interface)
     "--indirect-selection", "cautious",
 ]
 

@@ -43,9 +43,3 @@ def test_task_closes_with_the_data_interval_end(airflow_db, monkeypatch):
     run = dag.test(logical_date=datetime(2026, 11, 1, 1, tzinfo=UTC))
     assert str(run.state) == "success"
     assert seen == [datetime(2026, 11, 1, 1, tzinfo=UTC)]
-
-
-@pytest.mark.rule("5.1")
-@pytest.mark.parametrize("period,end", [("2026-10-01", "2026-11-01"), ("2026-12-01", "2027-01-01")])
-def test_period_end(period, end):
-    assert billrun.period_end(datetime.fromisoformat(period).date()) == datetime.fromisoformat(end).replace(tzinfo=UTC)

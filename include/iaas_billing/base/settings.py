@@ -16,7 +16,7 @@ DEFAULT_INBOX = LOCAL_DIR / "demo" / "inbox"  # where `make demo` simulates one;
 GX_DIR = LOCAL_DIR / "gx"
 
 
-GRACE_HOURS = float(os.environ.get("BILLING_GRACE_HOURS", "1"))
+# BILLING_GRACE_HOURS (rules 5.1) is read by dbt: var grace_hours in dbt_project/dbt_project.yml.
 EXTRACT_DELAY_HOURS = float(os.environ.get("BILLING_EXTRACT_DELAY_HOURS", "2"))
 
 

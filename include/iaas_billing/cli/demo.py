@@ -63,9 +63,8 @@ def _print_findings(url) -> None:
             select i.account_id, a.country, i.currency, i.total_amount
             from marts.fct_invoices i join marts.dim_accounts a using (account_id)
             where i.tenant = 'SO' and i.billing_period = date '2026-10-01'
-            order by i.total_amount * coalesce((select usd_per_unit from staging.stg_inbox__fx_rates f
-                where f.currency = i.currency and f.billing_period = i.billing_period
-                order by f.file_id desc limit 1), 1) desc
+            order by i.total_amount * coalesce((select usd_per_unit from marts.fct_fx_rates_latest f
+                where f.currency = i.currency and f.billing_period = i.billing_period), 1) desc
             limit 5"""):
         print(f"  {account_id}  {country}  {total:>16,} {currency}")
     print("\nReconciliation breaks found (open / resolved):")

@@ -3,7 +3,7 @@
 The rules live in dbt (models/intermediate/pricing, models/marts/pricing; docs/pricing.md). This module
 validates the proposed file with the landing's catalogue checks, then, in one transaction, stores the
 proposed rows in schema `whatif` and copies the scenario's figures from the dbt view
-`intermediate.int_pricing_whatif_account_skus` into `whatif.scenario_results`; it never writes raw,
+`marts.fct_pricing_whatif_account_skus` (models/marts/interface, exposure `pricing_whatif`) into `whatif.scenario_results`; it never writes raw,
 billing, or any dbt relation. A rejected file stores nothing.
 """
 
@@ -23,10 +23,14 @@ from iaas_billing.base import db, locks
 from iaas_billing.base.errors import BillingError
 
 MAX_NAME = 100
-# The views the command reads; rebuilt with `dbt run` when a partial build has dropped them (cascade).
-WHATIF_MODELS = ("int_pricing_proposed_prices", "int_pricing_charges_rerated", "int_pricing_lines_proposed",
-                 "int_pricing_whatif_account_skus", "rpt_pricing_whatif", "rpt_pricing_whatif_by_dimension",
-                 "rpt_pricing_whatif_usd", "rpt_pricing_whatif_accounts")
+# The views the command reads (in marts); rebuilt with their upstream what-if views by `dbt run` when a partial
+# build has dropped them (cascade). A view is dropped with what it is built on, so these standing means the
+# what-if views below them stand too.
+WHATIF_MARTS = ("fct_pricing_whatif_account_skus", "rpt_pricing_whatif", "rpt_pricing_whatif_by_dimension",
+                "rpt_pricing_whatif_usd", "rpt_pricing_whatif_accounts")
+WHATIF_MODELS = ("stg_whatif__scenarios", "stg_whatif__proposed_prices", "stg_whatif__scenario_results",
+                 "int_pricing_proposed_prices", "int_pricing_charges_rerated", "int_pricing_lines_proposed",
+                 "int_pricing_whatif_account_skus", *WHATIF_MARTS)
 RESULT_COLUMNS = ("scenario", "billing_period", "account_id", "country", "sku", "category", "currency",
                   "revenue_current", "revenue_proposed", "cost_current", "cost_proposed", "revenue_issued",
                   "cost_issued", "line_count_current", "line_count_proposed")
@@ -106,9 +110,9 @@ def _exists(conn, relation: str) -> bool:
 
 def ensure_models(conn, url: URL) -> None:
     """Build the what-if views with `dbt run` if they are missing (never built, or dropped by a partial build)."""
-    if all(_exists(conn, f"{'marts' if m.startswith('rpt_') else 'intermediate'}.{m}") for m in WHATIF_MODELS):
+    if all(_exists(conn, f"marts.{m}") for m in WHATIF_MARTS):
         return
-    if not _exists(conn, "intermediate.int_invoice_lines_rated"):
+    if not _exists(conn, "marts.fct_rated_usage_daily"):
         raise BillingError("the rating models are not built yet: run `iaas-billing run` first")
     from iaas_billing.base import dbt_runner
 
@@ -140,7 +144,7 @@ def store(conn, name: str, period: date, file: str, sha256: str, rows: list[tupl
         columns = ", ".join(RESULT_COLUMNS)
         count = conn.execute(
             f"insert into whatif.scenario_results ({columns}) select {columns}"
-            " from intermediate.int_pricing_whatif_account_skus where scenario = %s and billing_period = %s",
+            " from marts.fct_pricing_whatif_account_skus where scenario = %s and billing_period = %s",
             (name, period)).rowcount
     return count, replaced
 

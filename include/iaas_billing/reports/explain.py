@@ -8,13 +8,14 @@ in the same transaction, the line's contributing resources with their exact nume
                                          before for the key (adjustments); = the issued amount
     marts.fct_invoice_line_sources       per resource, what it put on the line when it was issued
 
-and the detail of each resource comes from the live models, read by key and resource:
+and the detail of each resource comes from the live models (contracted views of models/marts/interface,
+exposures `invoice_explain` and `break_explain`), read by key and resource:
 
-    intermediate.int_invoice_line_sources_live     the live rating of the line's key, per resource
-    intermediate.int_invoice_line_spans_explained  spans, their bounding events (file, line), price versions
-    intermediate.int_order_events_located          the resource's landed events (file, line, applied or not)
-    intermediate.int_invoice_adjustment_deltas     per resource, as last billed -> as re-rated (adjustments)
-    intermediate.int_invoice_adjustment_causes     the late events, prices and accounts behind an adjustment
+    marts.fct_invoice_lineage_live          the live rating of the line's key, per resource
+    marts.fct_invoice_line_spans_explained  spans, their bounding events (file, line), price versions
+    marts.fct_order_events_located          the resource's landed events (file, line, applied or not)
+    marts.fct_invoice_adjustment_deltas     per resource, as last billed -> as re-rated (adjustments)
+    marts.fct_invoice_adjustment_causes     the late events, prices and accounts behind an adjustment
 
 A resource whose live rating no longer matches what was issued is flagged: its spans are today's.
 A break (`--break ID`) is explained from marts.fct_reconciliation_breaks and the rows on each side.
@@ -122,7 +123,7 @@ class InvoiceExplanation:
 LINES_SQL = """
 select d.*, s.product_name
 from marts.fct_invoice_line_derivations as d
-left join intermediate.int_skus_resolved as s on s.sku = d.sku
+left join marts.dim_skus as s on s.sku = d.sku
 where d.invoice_id = %(invoice)s and (%(line)s::integer is null or d.line_number = %(line)s::integer)
 order by d.line_number
 """
@@ -136,20 +137,20 @@ order by line_number, resource_id
 # The constants tenant, account_id and line_key_period reach the rating tables through the views' joins.
 LIVE_SOURCES_SQL = """
 select line_number, resource_id, quantity_numerator, amount_numerator, denominator, charge_count
-from intermediate.int_invoice_line_sources_live
+from marts.fct_invoice_lineage_live
 where invoice_id = %(invoice)s and tenant = %(tenant)s and account_id = %(account)s
   and line_key_period = %(key_period)s and line_number = any(%(lines)s)
 """
 SPANS_SQL = """
 select *
-from intermediate.int_invoice_line_spans_explained
+from marts.fct_invoice_line_spans_explained
 where tenant = %(tenant)s and account_id = %(account)s and billing_period = %(key_period)s
   and resource_id = any(%(resources)s)
 order by resource_id, span_from_at, span_to_at
 """
 EVENTS_SQL = """
 select *
-from intermediate.int_order_events_located
+from marts.fct_order_events_located
 where resource_id = any(%(resources)s) and event_at < %(before)s
 order by resource_id, event_at, event_seq, file_id, line_number
 """
@@ -171,13 +172,13 @@ def _require(conn, relation: str, hint: str) -> None:
 def fetch_invoice(invoice_id: str, line: int | None = None, url: URL | None = None) -> InvoiceExplanation:
     """Everything needed to explain one issued invoice (or one of its lines), read, never recomputed."""
     with db.connect(url, autocommit=True) as conn:
-        for relation in ("marts.fct_invoice_line_derivations", "intermediate.int_invoice_line_spans_explained"):
+        for relation in ("marts.fct_invoice_line_derivations", "marts.fct_invoice_line_spans_explained"):
             _require(conn, relation, "run `iaas-billing run` (the dbt build) first")
         invoices = _rows(conn, "select * from marts.fct_invoices where invoice_id = %s", (invoice_id,))
         if not invoices:
             raise BillingError(f"invoice {invoice_id!r} is not issued (not in marts.fct_invoices)")
         invoice = invoices[0]
-        accounts = _rows(conn, "select account_name, country from intermediate.int_accounts_resolved where account_id = %s",
+        accounts = _rows(conn, "select account_name, country from marts.dim_accounts where account_id = %s",
                          (invoice["account_id"],))
         lines = _rows(conn, LINES_SQL, {"invoice": invoice_id, "line": line})
         if not lines:
@@ -228,10 +229,10 @@ def fetch_invoice(invoice_id: str, line: int | None = None, url: URL | None = No
                 later_lines=[k for k in key_lines[key] if k["billing_period"] > row["billing_period"]])
             if row["is_adjustment"]:
                 explanation.deltas = _rows(
-                    conn, "select * from intermediate.int_invoice_adjustment_deltas"
+                    conn, "select * from marts.fct_invoice_adjustment_deltas"
                           " where invoice_id = %s and line_number = %s order by resource_id", (invoice_id, n))
                 explanation.causes = _rows(
-                    conn, "select * from intermediate.int_invoice_adjustment_causes"
+                    conn, "select * from marts.fct_invoice_adjustment_causes"
                           " where invoice_id = %s and line_number = %s"
                           " order by cause_kind, processed_at, input_file_name, input_line_number", (invoice_id, n))
             out.append(explanation)
@@ -454,7 +455,7 @@ def fetch_break(break_id: str, url: URL | None = None) -> BreakExplanation:
 
 
 def _minor_units(conn, currency) -> int | None:
-    rows = conn.execute("select minor_units from staging.currencies where currency = %s", (currency,)).fetchall() \
+    rows = conn.execute("select minor_units from marts.dim_currencies where currency = %s", (currency,)).fetchall() \
         if currency else []
     return rows[0][0] if rows else None
 
@@ -472,7 +473,7 @@ def _break_l1(conn, brk) -> list[tuple[str, list[str]]]:
     resources = _rows(conn, """
         select resource_id, charge_type, denominator, quantity_numerator, amount_numerator, charge_count,
                first_usage_at, last_usage_at
-        from intermediate.int_rated_usage_daily_sources
+        from marts.fct_rated_usage_daily_sources
         where tenant = 'SO' and usage_date = %(day)s and account_id = %(account)s and sku = %(sku)s
         order by resource_id""", params)
     prim = [f"{_where(r['file_name'], r['line_number'])}: {_num(r['amount'])} {r['currency']}"
@@ -503,7 +504,7 @@ def _break_l2(conn, brk) -> list[tuple[str, list[str]]]:
     events = _rows(conn, """
         select event_id, event_at, resource_id, file_name, line_number, redelivery_count, is_held, is_applied,
                anomaly_type
-        from intermediate.int_order_events_located
+        from marts.fct_order_events_located
         where event_date = %(day)s and account_id = %(account)s and event_type = %(type)s
         order by event_at, event_id""", params)
     ctl = [f"{_where(r['file_name'], r['line_number'])}: event_count {r['event_count']}  raw: {r['raw_record']}"
@@ -561,7 +562,7 @@ def _break_dq(conn, brk) -> list[tuple[str, list[str]]]:
         out.append(("quarantined row(s)", [f"line {r['line_number']}: {r['reason_code']}: {r['reason']}"
                                            f"  raw: {r['raw_record']}" for r in rows] or ["none"]))
     if brk["event_id"]:
-        events = _rows(conn, "select * from intermediate.int_order_events_located where event_id = %s",
+        events = _rows(conn, "select * from marts.fct_order_events_located where event_id = %s",
                        (brk["event_id"],))
         lines = [f"{e['event_id']} {e['event_type']} at {_ts(e['event_at'])} seq {e['event_seq']} of {e['resource_id']}"
                  f" (account {e['account_id']}), first landed from {_where(e['file_name'], e['line_number'])}:"

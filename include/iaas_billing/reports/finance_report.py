@@ -49,7 +49,7 @@ select
                    * coalesce(rates.usd_per_unit, case when by_level.currency = 'USD' then 1 end), 2)
     end as amount_at_risk_usd
 from by_level
-left join intermediate.int_fx_rates_latest as rates
+left join marts.fct_fx_rates_latest as rates
     on rates.billing_period = %(period)s and rates.currency = by_level.currency
 order by by_level.recon_level, by_level.currency
 """
@@ -149,9 +149,9 @@ def fetch(period: date, url: URL | None = None) -> dict:
                                     "and revenue_rank <= 10 order by revenue_rank", (period,)),
             "losses": _rows(conn, "select * from marts.fct_loss_makers_monthly where billing_period = %s "
                                   "order by subject_type, loss_rank limit 20", (period,)),
-            "missing_fx": _rows(conn, "select * from intermediate.int_fx_rates_missing where billing_period in "
+            "missing_fx": _rows(conn, "select * from marts.fct_fx_rates_missing where billing_period in "
                                       "(%s, %s) order by billing_period, currency", (period, prev))
-            if _exists(conn, "intermediate.int_fx_rates_missing") else [],
+            if _exists(conn, "marts.fct_fx_rates_missing") else [],
             "recon": _rows(conn, RECON_SQL, {"period": period})
             if _exists(conn, "marts.fct_reconciliation_breaks") else None,
             "whatif": _whatif_rows(conn, period),

@@ -116,12 +116,12 @@ def _fetch(period: date, url: URL | None) -> tuple[list[dict], dict[str, list[di
         for needed in ("marts.fct_invoices", "marts.fct_invoice_lines", "marts.dim_accounts"):
             if not conn.execute("select to_regclass(%s) is not null", (needed,)).fetchone()[0]:
                 raise BillingError(f"{needed} does not exist: run `iaas-billing run` to build the marts first")
-        has_skus = conn.execute("select to_regclass('intermediate.int_skus_resolved') is not null").fetchone()[0]
+        has_skus = conn.execute("select to_regclass('marts.dim_skus') is not null").fetchone()[0]
         cur = conn.execute(INVOICES_SQL, (period,))
         invoices = [dict(zip([c.name for c in cur.description], r, strict=True)) for r in cur.fetchall()]
         lines_sql = LINES_SQL.format(
             product="s.product_name" if has_skus else "null::text",
-            join="left join intermediate.int_skus_resolved as s on s.sku = l.sku" if has_skus else "")
+            join="left join marts.dim_skus as s on s.sku = l.sku" if has_skus else "")
         cur = conn.execute(lines_sql, (period,))
         lines: dict[str, list[dict]] = {}
         for r in cur.fetchall():

@@ -1,32 +1,32 @@
 """`iaas-billing invoices preview`: one account's draft invoice to date, as the bill run would issue it now.
 
-The lines are the bill run's own (intermediate.int_invoice_lines_numbered and int_invoices_numbered, built
-from int_invoice_lines_due and int_invoice_adjustments_due), read for the account's open periods; nothing is
-recomputed or written. They are as of the last dbt build's clock (rated_through_at).
+The lines are the bill run's own (the interface marts fct_invoice_lines_due and fct_invoices_due, exposure
+`invoice_preview`), read for the account's open periods (dim_billing_periods); nothing is recomputed or
+written. They are as of the last dbt build's clock (rated_through_at).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy.engine import URL
 
-from iaas_billing.base import db, settings
+from iaas_billing.base import db
 from iaas_billing.base.errors import BillingError
 
 LINES_SQL = """
 select l.invoice_id, l.line_number, l.billing_period, l.sku, s.product_name, l.charge_type, l.rate_kind,
        l.unit_price, l.quantity, l.currency, l.amount, l.adjusted_period
-from intermediate.int_invoice_lines_numbered as l
-left join intermediate.int_skus_resolved as s on s.sku = l.sku
+from marts.fct_invoice_lines_due as l
+left join marts.dim_skus as s on s.sku = l.sku
 where l.tenant = %(tenant)s and l.account_id = %(account)s and l.billing_period = %(period)s
 order by l.line_number
 """
 INVOICE_SQL = """
 select invoice_id, currency, total_amount, line_count, adjustment_line_count
-from intermediate.int_invoices_numbered
+from marts.fct_invoices_due
 where tenant = %(tenant)s and account_id = %(account)s and billing_period = %(period)s
 """
 TENANTS = {"SO": "sales office: the customer's invoice", "HO": "head office: the cost statement"}
@@ -44,6 +44,7 @@ class Draft:
     billing_period: date
     rated_through_at: datetime
     period_end_at: datetime
+    due_at: datetime  # the period's end plus the grace: the bill run closes it from then (rules 5.1)
     invoice_id: str | None = None
     total_amount: Decimal | None = None
     lines: list[dict] = field(default_factory=list)
@@ -57,14 +58,14 @@ def _rows(conn, query: str, params) -> list[dict]:
 def fetch(account: str, tenant: str = "SO", period: date | None = None, url: URL | None = None) -> list[Draft]:
     """The account's draft of every open period (or of `period`), oldest first."""
     with db.connect(url, autocommit=True) as conn:
-        if conn.execute("select to_regclass('intermediate.int_invoice_lines_numbered') is null").fetchone()[0]:
+        if conn.execute("select to_regclass('marts.fct_invoice_lines_due') is null").fetchone()[0]:
             raise BillingError("the billing models are not built yet: run `iaas-billing run` first")
         known = _rows(conn, "select account_name, country, currency from marts.dim_accounts where account_id = %s",
                       (account,))
         if not known:
             raise BillingError(f"account {account!r} is not in the accounts master (marts.dim_accounts)")
-        periods = _rows(conn, "select billing_period, is_closed, rated_through_at, period_end_at"
-                              " from intermediate.int_billing_periods_enumerated order by billing_period", ())
+        periods = _rows(conn, "select billing_period, is_closed, rated_through_at, period_end_at, due_at"
+                              " from marts.dim_billing_periods order by billing_period", ())
         if period is not None:
             chosen = [p for p in periods if p["billing_period"] == period]
             if not chosen:
@@ -79,7 +80,7 @@ def fetch(account: str, tenant: str = "SO", period: date | None = None, url: URL
         for p in chosen:
             params = {"tenant": tenant, "account": account, "period": p["billing_period"]}
             draft = Draft(tenant, account, known[0]["account_name"], known[0]["country"], known[0]["currency"],
-                          p["billing_period"], p["rated_through_at"], p["period_end_at"])
+                          p["billing_period"], p["rated_through_at"], p["period_end_at"], p["due_at"])
             draft.lines = _rows(conn, LINES_SQL, params)
             invoice = _rows(conn, INVOICE_SQL, params)
             if invoice:
@@ -100,7 +101,6 @@ def render(drafts: list[Draft]) -> str:
     for d in drafts:
         if out:
             out.append("")
-        grace = timedelta(hours=settings.GRACE_HOURS)
         header = (f"DRAFT {d.tenant} invoice, {d.billing_period:%Y-%m}, account {d.account_id}"
                   f"{' ' + d.account_name if d.account_name else ''} ({d.country}, {d.currency}); not issued")
         if d.rated_through_at < d.period_end_at:
@@ -108,7 +108,7 @@ def render(drafts: list[Draft]) -> str:
         else:
             to_date = f"charges to the period's end (built at {d.rated_through_at:%Y-%m-%d %H:%M} UTC)"
         out += [header, f"  tenant {d.tenant} ({TENANTS.get(d.tenant, d.tenant)})",
-                f"  {to_date}; the bill run closes the period from {d.period_end_at + grace:%Y-%m-%d %H:%M} UTC"]
+                f"  {to_date}; the bill run closes the period from {d.due_at:%Y-%m-%d %H:%M} UTC"]
         if not d.lines:
             out.append("  no charges yet")
             continue

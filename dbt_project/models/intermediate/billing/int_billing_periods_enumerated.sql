@@ -1,7 +1,9 @@
 -- The billing periods the bill run knows of: every month from the first month with an order event
 -- to the month of the clock var('as_of') (or of the latest event, if later), whether it is closed,
 -- and the clock the rating was built at (the bill run closes M only from a rating built through
--- the end of M).
+-- the end of M). Rule 5.1: M is due once its end plus the grace (var('grace_hours'), BILLING_GRACE_HOURS) has
+-- passed: due_at. is_due says so at this build's clock; the bill run, whose clock may be later than the
+-- last build's, asks for the open periods with due_at at or before its own clock.
 
 with order_events as (
     select * from {{ ref('stg_inbox__order_events') }}
@@ -13,6 +15,10 @@ closed_periods as (
 
 clock as (
     select '{{ var("as_of") }}'::timestamptz as rated_through_at
+),
+
+grace as (
+    select interval '1 hour' * {{ var("grace_hours") }}::float8 as grace
 ),
 
 bounds as (
@@ -33,16 +39,28 @@ months as (
         as months (month_start)
 ),
 
-final as (
+periods as (
     select
         months.billing_period,
         (months.billing_period + interval '1 month')::timestamp at time zone 'UTC' as period_end_at,
         closed_periods.billing_period is not null as is_closed,
-        closed_periods.closed_at,
-        clock.rated_through_at
+        closed_periods.closed_at
     from months
-    cross join clock
     left join closed_periods on months.billing_period = closed_periods.billing_period
+),
+
+final as (
+    select
+        periods.billing_period,
+        periods.period_end_at,
+        periods.period_end_at + grace.grace as due_at,
+        not periods.is_closed and periods.period_end_at + grace.grace <= clock.rated_through_at as is_due,
+        periods.is_closed,
+        periods.closed_at,
+        clock.rated_through_at
+    from periods
+    cross join clock
+    cross join grace
 )
 
 select * from final

@@ -14,7 +14,7 @@
 -- the lineage is read once (docs/finance.md measures it).
 
 with invoice_lines as (
-    select * from {{ ref('fct_invoice_lines') }}
+    select * from {{ ref('stg_billing__invoice_lines') }}
 ),
 
 sources as not materialized (

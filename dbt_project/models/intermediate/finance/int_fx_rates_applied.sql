@@ -2,7 +2,7 @@
 -- amount is worth 1 USD whether or not finance sends a USD row; any other currency needs
 -- finance's rate for that period, and a pair without one has a null rate (never a zero).
 with invoice_lines as (
-    select * from {{ ref('fct_invoice_lines') }}
+    select * from {{ ref('stg_billing__invoice_lines') }}
 ),
 
 latest_rates as (

@@ -9,7 +9,7 @@ superseded as (
     select
         file_id,
         count(*) as rows_superseded
-    from {{ source('inbox', 'superseded_rows') }}
+    from {{ ref('stg_inbox__superseded_rows') }}
     group by file_id
 ),
 

@@ -9,7 +9,7 @@
 -- keeps the rate that applied (unpriced usage stays unpriced). Nothing is divided or rounded here.
 
 with scenarios as (
-    select * from {{ source('whatif', 'scenarios') }}
+    select * from {{ ref('stg_whatif__scenarios') }}
 ),
 
 proposed as (

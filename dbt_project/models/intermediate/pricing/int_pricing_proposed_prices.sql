@@ -3,11 +3,11 @@
 -- instant to its end, whatever its effective_from says.
 
 with scenarios as (
-    select * from {{ source('whatif', 'scenarios') }}
+    select * from {{ ref('stg_whatif__scenarios') }}
 ),
 
 proposed_prices as (
-    select * from {{ source('whatif', 'proposed_prices') }}
+    select * from {{ ref('stg_whatif__proposed_prices') }}
 ),
 
 final as (

@@ -6,7 +6,7 @@
 -- which reach the rated rows' billing_period index.
 
 with scenarios as (
-    select * from {{ source('whatif', 'scenarios') }}
+    select * from {{ ref('stg_whatif__scenarios') }}
 ),
 
 proposed_lines as (
@@ -18,7 +18,7 @@ issued_lines as (
 ),
 
 accounts as (
-    select * from {{ ref('dim_accounts') }}
+    select * from {{ ref('int_accounts_resolved') }}
 ),
 
 skus as (

@@ -7,11 +7,11 @@
 -- (int_fx_rates_applied; USD is 1), rounded to cents per row, null where the rate is missing.
 
 with results as (
-    select * from {{ source('whatif', 'scenario_results') }}
+    select * from {{ ref('stg_whatif__scenario_results') }}
 ),
 
 scenarios as (
-    select * from {{ source('whatif', 'scenarios') }}
+    select * from {{ ref('stg_whatif__scenarios') }}
 ),
 
 rates as (
