@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-RULES = ("6.2", "6.3", "6.4", "6.5")  # docs/rules.md: what counts as a break at each level
-
 L1 = "L1_PRIMARY_VS_SECONDARY"
 L2 = "L2_ORDERSTREAM_VS_BILLING"
 L3 = "L3_FINANCE_VS_ORDERSTREAM"
