@@ -40,8 +40,9 @@ from iaas_billing.base import settings
 from iaas_billing.jobs import assets
 
 PERIOD_CLOSED = Asset(name=assets.PERIOD_CLOSED[0], uri=assets.PERIOD_CLOSED[1])
-# the candidate models and their upstream; only tests whose parents are all built ("cautious")
-BUILD_ARGS = ["build", "--select", "+path:models/intermediate/reconciliation", "--indirect-selection", "cautious"]
+# the break models the checks read (the exposure recon_checks) and their upstream; only tests whose parents are
+# all built ("cautious")
+BUILD_ARGS = ["build", "--select", "+exposure:recon_checks", "--indirect-selection", "cautious"]
 # how long after its clock the daily run waits for the previous day's inputs before it checks what is there:
 # a file up to ~3 h late is still landed in time by the hourly ingest runs of 02:00 and 03:00 UTC
 LATE_GRACE = timedelta(minutes=90)

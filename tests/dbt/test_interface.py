@@ -14,9 +14,7 @@ from tests.docs import rules_index as ri
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON_DIRS = ("include", "dags", "plugins")
-SIMULATOR = REPO / "include" / "iaas_billing" / "simulator"  # the reference world, not a consumer of dbt
-# Moved to marts/interface by the reconciliation's own change (issue #16): drop this line once it is merged.
-PENDING = (REPO / "include" / "iaas_billing" / "recon",)
+SIMULATOR = REPO / "include" / "billing_simulator"  # the reference world, not a consumer of dbt
 INTERFACE = "models/marts/interface/"
 # dbt's schemas below the marts, in SQL text: `intermediate.x`, `staging.x` or `"staging"."x"`. Python's own names
 # (the landing's module `staging`, attributes like staging.STAGE_COLUMNS) are code or upper case, never SQL text.
@@ -44,7 +42,7 @@ def _python_files() -> list[Path]:
     files = []
     for top in PYTHON_DIRS:
         for path in sorted((REPO / top).rglob("*.py")):
-            if SIMULATOR in path.parents or any(p in path.parents for p in PENDING):
+            if SIMULATOR in path.parents:
                 continue
             files.append(path)
     return files
@@ -100,7 +98,6 @@ def test_intermediate_never_refs_a_mart(manifest):
     by_id = {n["unique_id"]: n for n in models.values()}
     bad = [f"{m['name']} -> {by_id[d]['name']}" for m in models.values()
            if m["original_file_path"].startswith("models/intermediate/")
-           and not m["name"].startswith("int_recon_")  # the reconciliation's own change moves those
            for d in m["depends_on"]["nodes"]
            if d in by_id and by_id[d]["original_file_path"].startswith("models/marts/")]
     assert not bad, bad
@@ -109,8 +106,7 @@ def test_intermediate_never_refs_a_mart(manifest):
 def test_sources_are_read_only_in_staging(manifest):
     bad = [m["name"] for m in _models(manifest).values()
            if m["depends_on"]["nodes"] and any(d.startswith("source.") for d in m["depends_on"]["nodes"])
-           and not m["original_file_path"].startswith("models/staging/")
-           and m["name"] not in ("int_recon_dq_issues", "fct_reconciliation_breaks")]  # the reconciliation's change
+           and not m["original_file_path"].startswith("models/staging/")]
     assert not bad, bad
 
 

@@ -1,4 +1,4 @@
-"""The GX suites are built from the check definitions: one UnexpectedRowsExpectation per break type."""
+"""The GX suites are built from the check names: one UnexpectedRowsExpectation per break type, over its break model."""
 
 from __future__ import annotations
 
@@ -25,14 +25,18 @@ def test_one_suite_per_level_with_the_break_vocabulary():
             assert "{batch}" in expectation.unexpected_rows_query
 
 
-def test_tolerances_live_in_the_suites():
-    l1 = {e.meta["break_type"]: e.unexpected_rows_query for e in gx.suite_for(checks.L1).expectations}
-    assert "abs(difference) > 1 * minor_unit" in l1["amount_mismatch"]
-    l3 = {e.meta["break_type"]: e.unexpected_rows_query for e in gx.suite_for(checks.L3).expectations}
-    assert "abs(difference) > 0 * minor_unit" in l3["amount_mismatch"]
+def test_each_expectation_reads_its_break_model_rows_of_its_type():
+    """What a break is lives in the dbt break models: an expectation only selects its type's rows."""
+    for level in checks.LEVELS:
+        model = checks.LEVEL_DEFS[level].model
+        assert model.startswith("recon_") and model.endswith("_breaks")
+        for expectation in gx.suite_for(level).expectations:
+            assert expectation.unexpected_rows_query.endswith(
+                f"from {{batch}} where break_type = '{expectation.meta['break_type']}'")
 
 
 def test_writer_runs_the_expectation_query_itself():
     for check in checks.CHECKS:
         assert check.sql() == check.query.replace("{batch}", check.relation)
+        assert check.relation == f"marts.{checks.LEVEL_DEFS[check.level].model}"
         assert check.sql().startswith("select break_key, business_date")

@@ -20,7 +20,8 @@ from iaas_billing.jobs import pipeline
 RETRYABLE = {"error", "fail", "skipped", "runtime error", "partial success"}
 REBUILT = {"success", "pass", "warn", "no-op"}  # no-op: an exposure, which dbt never builds
 # a `select` build leaves out what the pipeline_build selector leaves out (dbt_project/selectors.yml)
-SELECT_EXCLUDES = "resource_type:unit_test path:models/intermediate/reconciliation path:models/marts/reconciliation"
+SELECT_EXCLUDES = ("resource_type:unit_test path:models/intermediate/reconciliation path:models/marts/interface/recon_* "
+                   "path:models/marts/reconciliation")
 
 log = logging.getLogger(__name__)
 

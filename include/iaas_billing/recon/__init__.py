@@ -2,13 +2,16 @@
 
 `run_checks(as_of)` is the one entry point (the `iaas-billing run` pipeline, the DAGs):
 
-1. `dbt build` of models/intermediate/reconciliation at the clock `as_of`: the candidate models,
-   which line up each pair of systems on its key for every complete day and closed period;
+1. `dbt build` at the clock `as_of` of models/intermediate/reconciliation (the candidate models, which
+   line up each pair of systems on its key for every complete day and closed period) and of the break
+   models models/marts/interface/recon_* (the candidates that are breaks, with their type: rules §6
+   and the tolerances live there);
 2. the GX checkpoints (`recon.gx`): one suite per level, one UnexpectedRowsExpectation per break
-   type; GX decides pass/fail and counts the unexpected rows, and rebuilds the Data Docs;
-3. the break writer (`recon.register`): the same queries, set-based, merged into the register
+   type over its break model; GX reports pass/fail and counts the breaks, and rebuilds the Data Docs;
+3. the break writer (`recon.register`): copies the same rows, set-based, into the register
    audit.reconciliation_breaks (new breaks open, cleared ones resolved, nothing deleted);
-4. `dbt build` of models/marts/reconciliation: fct_reconciliation_breaks and the daily summary.
+4. `dbt build` of the register's staging view and models/marts/reconciliation:
+   fct_reconciliation_breaks and the daily summary.
 
 A check that fails is a result, not an error: run_checks returns a `ReconSummary` either way.
 """
@@ -26,8 +29,9 @@ from iaas_billing.recon import checks as defs
 
 log = logging.getLogger(__name__)
 
-INTERMEDIATE_SELECTOR = "path:models/intermediate/reconciliation"
-MARTS_SELECTOR = "path:models/marts/reconciliation"
+# the candidates and the break models (the exposure recon_checks names the latter)
+INTERMEDIATE_SELECTOR = "path:models/intermediate/reconciliation path:models/marts/interface/recon_*"
+MARTS_SELECTOR = "path:models/staging/audit path:models/marts/reconciliation"
 
 
 @dataclass

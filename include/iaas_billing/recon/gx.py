@@ -4,10 +4,12 @@
   site is `<dir>/gx/uncommitted/data_docs/local_site/index.html`.
 - Data source `warehouse` (Postgres). Its connection string is stored as `${BILLING_GX_CONNECTION_STRING}`
   and filled from the environment at run time, so no password is ever written to disk.
-- One table asset per candidate model (schema `intermediate`), each with a whole-table batch definition.
+- One table asset per break model (dbt models/marts/interface, schema `marts`: `recon_l1_breaks` …),
+  each with a whole-table batch definition.
 - One suite per level (`recon_l1_primary_vs_secondary`, `recon_l2_orderstream_vs_billing`,
   `recon_l3_finance_vs_orderstream`, `recon_data_quality`): one `UnexpectedRowsExpectation` per
-  break type, its level and break type in the expectation's `meta`.
+  break type (the model's rows of that type: none expected), its level and break type in the
+  expectation's `meta`. What is a break is the model's; the suites only name the types.
 - One validation definition per suite; two checkpoints: `revenue_assurance_daily` (L1, L2, data
   quality) and `period_reconciliation` (L3), each with an `UpdateDataDocsAction`.
 """

@@ -1,8 +1,9 @@
 """The break register (audit.reconciliation_breaks): set-based SQL that records every break.
 
 GX says whether a check passed and how many rows it found, but keeps only a sample of them.
-The writer runs each evaluated check's own query (the same text, `{batch}` replaced by the
-model's relation) into a temporary table of the breaks found now, and merges it into the
+The writer copies the rows of each evaluated check from its break model (dbt models/marts/interface,
+which alone decides what a break is), running the check's own query (the same text, `{batch}` replaced
+by the model's relation), into a temporary table of the breaks found now, and merges it into the
 register in one transaction:
 
 - a break_id not seen before is inserted `open` with `detected_at = as_of`;

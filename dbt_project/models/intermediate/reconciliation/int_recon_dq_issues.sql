@@ -17,19 +17,23 @@ accounts_rows as (
 ),
 
 accounts as (
-    select * from {{ ref('dim_accounts') }}
+    select * from {{ ref('int_accounts_resolved') }}
 ),
 
 lifecycle_anomalies as (
-    select * from {{ ref('fct_lifecycle_anomalies') }}
+    select * from {{ ref('int_lifecycle_anomalies') }}
 ),
 
 held_events as (
-    select * from {{ ref('fct_held_events') }}
+    select * from {{ ref('int_order_events_held') }}
 ),
 
-unpriced_usage as (
-    select * from {{ ref('fct_unpriced_usage') }}
+usage_pieces as (
+    select * from {{ ref('int_usage_spans_priced') }}
+),
+
+term_charges as (
+    select * from {{ ref('int_term_charges_computed') }}
 ),
 
 expected_files as (
@@ -190,6 +194,32 @@ held as (
     left join inbox_files on held_events.file_id = inbox_files.file_id
 ),
 
+-- usage no price covers (rules §2.5), as fct_unpriced_usage publishes it: the rating's pieces and
+-- term charges that are not priced
+unpriced_usage as (
+    select
+        tenant,
+        account_id,
+        resource_id,
+        sku,
+        currency,
+        usage_date,
+        unpriced_reason as reason
+    from usage_pieces
+    where not is_priced
+    union all
+    select
+        tenant,
+        account_id,
+        resource_id,
+        sku,
+        currency,
+        usage_date,
+        unpriced_reason as reason
+    from term_charges
+    where not is_priced
+),
+
 -- one break per day, account and SKU, both tenants together (the simulator's truth does the same)
 unpriced_days as (
     select
@@ -278,7 +308,7 @@ fx_missing as (
     from missing_fx_rates
 ),
 
-final as (
+issues as (
     select * from quarantined
     union all
     select * from rejected
@@ -294,6 +324,14 @@ final as (
     select * from missing_files
     union all
     select * from fx_missing
+),
+
+-- the break shape, with the issue's type
+final as (
+    select
+        issues.issue_type,
+        {{ recon_break_shape(relation='issues') }}
+    from issues
 )
 
 select * from final

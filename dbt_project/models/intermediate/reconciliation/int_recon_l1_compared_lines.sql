@@ -7,9 +7,9 @@
 -- day (int_recon_day_inputs: the day is over at the run's clock, its primary billing file and every
 -- hourly extract of the day have arrived; a day with one missing is not compared), lining
 -- up the primary billing system's daily line with this platform's own SO daily line
--- (fct_rated_usage_daily, rounded per daily line). expected is this platform's amount, actual
--- primary's, 0 on a side without the line. The break rules and the one-minor-unit tolerance live
--- in the GX suite recon_l1_primary_vs_secondary, not here.
+-- (int_usage_rated_daily_lines, the lines of fct_rated_usage_daily). expected is this platform's amount, actual
+-- primary's, 0 on a side without the line. Which rows are breaks (and the one-minor-unit tolerance)
+-- is marts/interface/recon_l1_breaks.
 with inbox_files as (
     select * from {{ ref('int_recon_inbox_files') }}
 ),
@@ -23,7 +23,7 @@ primary_rows as (
 ),
 
 rated_daily as (
-    select * from {{ ref('fct_rated_usage_daily') }}
+    select * from {{ ref('int_usage_rated_daily_lines') }}
 ),
 
 currencies as (
@@ -96,28 +96,29 @@ compared as (
 
 final as (
     select
-        compared.business_date || '|' || compared.account_id || '|' || compared.sku as break_key,
-        compared.business_date,
-        compared.account_id,
-        compared.sku,
-        null::text as event_type,
-        compared.currency,
-        trim_scale(compared.expected) as expected,
-        trim_scale(compared.actual) as actual,
-        trim_scale(compared.actual - compared.expected) as difference,
+        {{ recon_break_shape({
+            'break_key': "compared.business_date || '|' || compared.account_id || '|' || compared.sku",
+            'business_date': 'compared.business_date',
+            'account_id': 'compared.account_id',
+            'sku': 'compared.sku',
+            'currency': 'compared.currency',
+            'expected': 'trim_scale(compared.expected)',
+            'actual': 'trim_scale(compared.actual)',
+            'difference': 'trim_scale(compared.actual - compared.expected)',
+            'file_name': 'complete_days.primary_file_name',
+            'line_number': 'compared.primary_line_number',
+            'detail': "'SO daily line: platform '
+                || case when compared.in_platform
+                    then trim_scale(compared.expected) || ' ' || compared.platform_currency else 'none' end
+                || ', primary billing '
+                || case when compared.in_primary
+                    then trim_scale(compared.actual) || ' ' || compared.primary_currency else 'none' end
+                || ' (' || complete_days.primary_file_name || ')'",
+        }) }},
         power(10::numeric, -coalesce(currencies.minor_units, 2)) as minor_unit,
         compared.in_platform,
         compared.in_primary,
-        compared.currency_differs,
-        complete_days.primary_file_name as file_name,
-        compared.primary_line_number as line_number,
-        null::text as event_id,
-        null::text as resource_id,
-        'SO daily line: platform '
-        || case when compared.in_platform then trim_scale(compared.expected) || ' ' || compared.platform_currency else 'none' end
-        || ', primary billing '
-        || case when compared.in_primary then trim_scale(compared.actual) || ' ' || compared.primary_currency else 'none' end
-        || ' (' || complete_days.primary_file_name || ')' as detail
+        compared.currency_differs
     from compared
     inner join complete_days on compared.business_date = complete_days.business_date
     left join currencies on compared.currency = currencies.currency

@@ -5,7 +5,7 @@
 -- run's clock (int_recon_day_inputs; a day with one missing is not compared). expected is the
 -- control total, actual the count of distinct event_ids landed for that key (by the UTC date of
 -- event_time, applied or not; quarantined rows never land); a key on one side only is 0 on the
--- other. The break rules (and their tolerance) live in the GX suite `recon_l2`, not here.
+-- other. Which rows are breaks (and the tolerance) is marts/interface/recon_l2_breaks.
 with control_files as (
     select * from {{ ref('int_recon_inbox_files') }}
     where file_kind = 'control' and is_in_force and is_loaded
@@ -75,23 +75,21 @@ compared as (
 
 final as (
     select
-        compared.business_date || '|' || compared.account_id || '|' || compared.event_type as break_key,
-        compared.business_date,
-        compared.account_id,
-        null::text as sku,
-        compared.event_type,
-        null::text as currency,
-        compared.expected,
-        compared.actual,
-        compared.actual - compared.expected as difference,
-        complete_days.control_file_name as file_name,
-        compared.line_number,
-        null::text as event_id,
-        null::text as resource_id,
+        {{ recon_break_shape({
+            'break_key': "compared.business_date || '|' || compared.account_id || '|' || compared.event_type",
+            'business_date': 'compared.business_date',
+            'account_id': 'compared.account_id',
+            'event_type': 'compared.event_type',
+            'expected': 'compared.expected',
+            'actual': 'compared.actual',
+            'difference': 'compared.actual - compared.expected',
+            'file_name': 'complete_days.control_file_name',
+            'line_number': 'compared.line_number',
+            'detail': "'event_type ' || compared.event_type || ': control total ' || compared.expected
+                || ' (' || complete_days.control_file_name || '), distinct events landed ' || compared.actual",
+        }) }},
         compared.in_control,
-        compared.in_landed,
-        'event_type ' || compared.event_type || ': control total ' || compared.expected
-        || ' (' || complete_days.control_file_name || '), distinct events landed ' || compared.actual as detail
+        compared.in_landed
     from compared
     inner join complete_days on compared.business_date = complete_days.business_date
 )

@@ -4,7 +4,8 @@
 -- bill run has closed and for which finance's posting has landed, lining up finance's posted
 -- revenue with the total of the SO invoice this platform issued (adjustment lines included).
 -- expected is the invoice total, actual the posted revenue, 0 on a side without the account.
--- The break rules (and the zero tolerance) live in the GX suite recon_l3_finance_vs_orderstream.
+-- Which rows are breaks (zero tolerance) is marts/interface/recon_l3_breaks. The invoices are the
+-- ledger's (stg_billing__invoices, as fct_invoices publishes them: total = the sum of the rounded lines).
 with inbox_files as (
     select * from {{ ref('int_recon_inbox_files') }}
 ),
@@ -18,7 +19,7 @@ closed_periods as (
 ),
 
 invoices as (
-    select * from {{ ref('fct_invoices') }}
+    select * from {{ ref('stg_billing__invoices') }}
 ),
 
 currencies as (
@@ -90,38 +91,31 @@ compared as (
 
 final as (
     select
-        to_char(compared.billing_period, 'YYYY-MM') || '|' || compared.account_id as break_key,
-        compared.billing_period as business_date,
-        compared.account_id,
-        null::text as sku,
-        null::text as event_type,
-        compared.currency,
-        trim_scale(compared.expected) as expected,
-        trim_scale(compared.actual) as actual,
-        trim_scale(compared.actual - compared.expected) as difference,
+        {{ recon_break_shape({
+            'break_key': "to_char(compared.billing_period, 'YYYY-MM') || '|' || compared.account_id",
+            'business_date': 'compared.billing_period',
+            'account_id': 'compared.account_id',
+            'currency': 'compared.currency',
+            'expected': 'trim_scale(compared.expected)',
+            'actual': 'trim_scale(compared.actual)',
+            'difference': 'trim_scale(compared.actual - compared.expected)',
+            'file_name': 'compared_periods.finance_file_name',
+            'line_number': 'compared.finance_line_number',
+            'detail': "'period ' || to_char(compared.billing_period, 'YYYY-MM') || ': SO invoice '
+                || case when compared.in_platform
+                    then compared.invoice_ids || ' total ' || trim_scale(compared.expected) || ' '
+                        || compared.platform_currency
+                    else 'none' end
+                || ', finance posted '
+                || case when compared.in_finance
+                    then trim_scale(compared.actual) || ' ' || compared.finance_currency else 'nothing' end
+                || ' (' || compared_periods.finance_file_name || ')'",
+        }) }},
         power(10::numeric, -coalesce(currencies.minor_units, 2)) as minor_unit,
         compared.in_platform,
         compared.in_finance,
         compared.currency_differs,
-        compared.invoice_ids,
-        compared_periods.finance_file_name as file_name,
-        compared.finance_line_number as line_number,
-        null::text as event_id,
-        null::text as resource_id,
-        'period ' || to_char(compared.billing_period, 'YYYY-MM') || ': SO invoice '
-        || case
-            when compared.in_platform
-                then
-                    compared.invoice_ids || ' total ' || trim_scale(compared.expected) || ' '
-                    || compared.platform_currency
-            else 'none'
-        end
-        || ', finance posted '
-        || case
-            when compared.in_finance then trim_scale(compared.actual) || ' ' || compared.finance_currency
-            else 'nothing'
-        end
-        || ' (' || compared_periods.finance_file_name || ')' as detail
+        compared.invoice_ids
     from compared
     inner join compared_periods on compared.billing_period = compared_periods.billing_period
     left join currencies on compared.currency = currencies.currency

@@ -1,6 +1,6 @@
 -- Every break the platform knows of, open or resolved, for finance to read in one place.
 with register as (
-    select * from {{ source('audit', 'reconciliation_breaks') }}
+    select * from {{ ref('stg_audit__reconciliation_breaks') }}
 ),
 
 final as (
