@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-DAGS = Path(__file__).resolve().parents[2] / "dags"
+from tests.airflow_dags import load_dag
+
 RUN_AT = datetime(2026, 10, 2, 10, tzinfo=UTC)
 
 
 def _ingest_dag():
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(DAGS / "ingest_inbox.py"))
-    assert not bag.import_errors, bag.import_errors
-    dag = bag.dags["ingest_inbox"]
+    dag = load_dag("ingest_inbox", "ingest_inbox.py", keep_retries=True)
     assert dag.get_task("land").retries == 2  # the retries are the DAG's own, not switched off
     return dag
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
-from pathlib import Path
 from types import SimpleNamespace
 
 import psycopg
 import pytest
 
 from iaas_billing.base import db
-
-DAGS = Path(__file__).resolve().parents[2] / "dags"
+from tests.airflow_dags import load_dag
 
 EVENT = ('{"event_id": "e1", "event_time": "2026-10-02T09:15:00Z", "seq": 1, "account_id": "ACC-1", '
          '"resource_id": "vm-1", "event_type": "SUSPEND"}')
@@ -26,17 +24,6 @@ def small_inbox(tmp_path, monkeypatch):
     (inbox / "orders_20261002T10.jsonl").write_text(EVENT + "\n")   # delivered 11:00: a repeat of e1
     monkeypatch.setenv("BILLING_INBOX_DIR", str(inbox))
     return inbox
-
-
-def load_dag(dag_id: str, file_name: str):
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(DAGS / file_name))
-    assert not bag.import_errors, bag.import_errors
-    dag = bag.dags[dag_id]
-    for task in dag.tasks:
-        task.retries = 0  # fail at once in a test
-    return dag
 
 
 def _rows(url, query):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.airflow_dags import load_dag
 from tests.trust.conftest import marts_checksums, sql, start_run
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tiny_inbox"
@@ -29,13 +30,8 @@ def _wait_for_dbt(proc, url, timeout: float = 400) -> bool:
 
 def _dag_build(url, use_database):
     """transform_billing under dag.test(), its clock the command's; returns the run's task states."""
-    from airflow.dag_processing.dagbag import DagBag
-
     use_database(url)
-    bag = DagBag(dag_folder=str(Path(__file__).resolve().parents[2] / "dags" / "transform_billing.py"))
-    dag = bag.dags["transform_billing"]
-    for task in dag.tasks:
-        task.retries = 0
+    dag = load_dag("transform_billing", "transform_billing.py")
     run = dag.test(run_conf={"as_of": AS_OF.isoformat()})
     return {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
 

@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from iaas_billing.base import db
+from tests.airflow_dags import load_dag
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tiny_inbox"
 AS_OF = datetime(2026, 10, 2, 0, tzinfo=UTC)
@@ -68,14 +69,12 @@ def task_log():
 
 @pytest.mark.slow
 def test_a_failed_model_is_named_and_rebuilt_by_the_retry(airflow_db, landed, task_log):
-    from airflow.dag_processing.dagbag import DagBag
-
     from iaas_billing.base.errors import BillingError
     from iaas_billing.jobs import transform
 
     url = landed
-    bag = DagBag(dag_folder=str(Path(__file__).resolve().parents[2] / "dags" / "transform_billing.py"))
-    dag = bag.dags["transform_billing"]  # retries as deployed (2): a model's SQL error must fail at try 1
+    # retries as deployed (2): a model's SQL error must fail at try 1
+    dag = load_dag("transform_billing", "transform_billing.py", keep_retries=True)
     _sql(url, "alter table raw.accounts rename column account_name to account_name_gone")  # stg model breaks
 
     first = dag.test(logical_date=RUN_AT, run_conf={"as_of": AS_OF.isoformat()})

@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from iaas_billing.jobs import billrun
-
-DAGS = Path(__file__).resolve().parents[2] / "dags"
-
-
-def load_dag(dag_id: str, file_name: str):
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(DAGS / file_name))
-    assert not bag.import_errors, bag.import_errors
-    dag = bag.dags[dag_id]
-    for task in dag.tasks:
-        task.retries = 0
-    return dag
+from tests.airflow_dags import load_dag
 
 
 def test_dag_parses_with_schedule_asset_and_defaults(airflow_db):

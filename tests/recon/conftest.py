@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from iaas_billing.base import db
+from tests.airflow_dags import load_dags
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,11 +25,7 @@ def gx_root(tmp_path_factory):
 @pytest.fixture(scope="module")
 def dags():
     """The reconciliation DAGs, parsed from dags/revenue_assurance.py."""
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(ROOT / "dags" / "revenue_assurance.py"))
-    assert not bag.import_errors, bag.import_errors
-    return bag.dags
+    return load_dags("revenue_assurance.py")
 
 
 @pytest.fixture(scope="module")

@@ -7,29 +7,18 @@ from collections.abc import Iterable
 import psycopg
 from psycopg import sql
 
+from iaas_billing.landing.order_columns import EVENT_COLUMNS, NAMES
 from iaas_billing.landing.records import Quarantined
 from iaas_billing.landing.staging import STAGE_COLUMNS
 
 RULES = ("3.4",)  # docs/rules.md: a redelivered event_id: a repeat, or a conflict when its content differs
 
-ORDERS_STAGE = """
-create temp table if not exists landing_order_events (
-    file_name text not null,
-    line_number integer not null,
-    event_id text collate "C" not null,
-    event_time timestamptz not null,
-    seq bigint not null,
-    account_id text not null,
-    resource_id text not null,
-    resource_type text,
-    region text,
-    event_type text not null,
-    components jsonb,
-    content_hash text not null,
-    raw_record text not null,
-    first_in_file boolean not null
-) on commit delete rows
-"""
+# The session's staging table: an extract's events as parsed, with their file and whether each is its file's first.
+ORDERS_STAGE = ("create temp table if not exists landing_order_events (\n    file_name text not null,\n"
+                + "".join(f"    {name} {definition},\n" for name, definition in EVENT_COLUMNS)
+                + "    first_in_file boolean not null\n) on commit delete rows")
+_EVENT = ", ".join(NAMES)
+_STAGED_EVENT = ", ".join(f"staged.{name}" for name in NAMES)
 
 # One statement lands the staged events of a batch of extracts (files: name and file_id, in processing order).
 # Each event_id's first line in the batch is inserted unless an earlier batch landed it (NOT EXISTS, a primary key
@@ -42,16 +31,14 @@ create temp table if not exists landing_order_events (
 # (manifest.LANDING_LOCK, held by every landing transaction) means nobody else inserts an event_id between the
 # probe and the insert; if anything ever did, the primary key would fail the batch (then retried file by file,
 # failing with the error): never a silent double.
-LAND_STAGED = """
+LAND_STAGED = f"""
 with files as (
     select file_name, file_id
     from unnest(%(names)s::text[], %(file_ids)s::bigint[]) as f (file_name, file_id)
 ),
 
 firsts as (
-    select files.file_id, staged.line_number, staged.event_id, staged.event_time, staged.seq, staged.account_id,
-           staged.resource_id, staged.resource_type, staged.region, staged.event_type, staged.components,
-           staged.content_hash, staged.raw_record
+    select files.file_id, {_STAGED_EVENT}
     from landing_order_events as staged
     inner join files using (file_name)
     left join unnest(%(late_names)s::text[], %(late_ids)s::text[]) as late (file_name, event_id)
@@ -61,10 +48,8 @@ firsts as (
 ),
 
 inserted as (
-    insert into raw.order_events (file_id, line_number, event_id, event_time, seq, account_id, resource_id,
-                                  resource_type, region, event_type, components, content_hash, raw_record)
-    select file_id, line_number, event_id, event_time, seq, account_id, resource_id,
-           resource_type, region, event_type, components, content_hash, raw_record
+    insert into raw.order_events (file_id, {_EVENT})
+    select file_id, {_EVENT}
     from firsts
     returning file_id, line_number, event_id, content_hash
 ),

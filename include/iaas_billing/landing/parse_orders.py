@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
-from iaas_billing.landing import vocab
+from iaas_billing.landing import order_columns, vocab
 from iaas_billing.landing.lines import Line, split
 from iaas_billing.landing.records import Quarantined
 from iaas_billing.landing.values import (
@@ -27,8 +27,7 @@ except ImportError:  # pragma: no cover
     msgspec = None
 
 REQUIRED = ("event_id", "event_time", "seq", "account_id", "resource_id", "event_type")
-COPY_COLUMNS = ("line_number", "event_id", "event_time", "seq", "account_id", "resource_id", "resource_type",
-                "region", "event_type", "components", "content_hash", "raw_record")
+COPY_COLUMNS = order_columns.NAMES  # a parsed event's row: (line number, _finish's columns, raw line)
 
 # RFC 3339 in UTC: Z, z, +00:00 or -00:00; at most microseconds (Postgres' precision).
 _INSTANT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])"

@@ -1,12 +1,11 @@
 -- The charges of each what-if scenario's period with the rate the scenario proposes (docs/pricing.md),
 -- one row per current invoice line key (and per group of unpriced usage). The charges are the rating's
--- own: the daily rated rows (the priced pieces of int_usage_spans_priced
--- and the annual / one-time charges of int_term_charges_computed, summed per tenant, account, sku,
--- day, rate kind and rate applied, with their quantity numerator = seconds x quantity, or units) and
--- the unpriced pieces and charges. Only the price join changes: where the scenario lists the
--- (sku, tenant, currency), the rate is its unit_price (standard) or idle_unit_price (idle) for the
--- whole period and the proposed numerator is quantity_numerator x that rate; elsewhere the charge
--- keeps the rate that applied (unpriced usage stays unpriced). Nothing is divided or rounded here.
+-- own: the daily rated rows (the priced charges of macro rating_charges, summed per tenant, account,
+-- sku, day, rate kind and rate applied, with their quantity numerator = seconds x quantity, or units)
+-- and the unpriced charges (the same macro, is_priced=false). Only the price join changes: where the
+-- scenario lists the (sku, tenant, currency), the rate is its unit_price (standard) or idle_unit_price
+-- (idle) for the whole period and the proposed numerator is quantity_numerator x that rate; elsewhere
+-- the charge keeps the rate that applied (unpriced usage stays unpriced). Nothing is divided or rounded here.
 
 with scenarios as (
     select * from {{ ref('stg_whatif__scenarios') }}
@@ -26,6 +25,13 @@ usage_pieces as (
 
 term_charges as (
     select * from {{ ref('int_term_charges_computed') }}
+),
+
+unpriced_charges as (
+    {{ rating_charges([
+        'tenant', 'account_id', 'currency', 'sku', 'charge_type', 'billing_period', 'rate_kind', 'denominator',
+        'quantity_numerator',
+    ], is_priced=false) }}
 ),
 
 charges as (
@@ -57,24 +63,7 @@ charges as (
         quantity_numerator,
         null::numeric as amount_numerator,
         false as is_priced
-    from usage_pieces
-    where not is_priced
-    union all
-    select
-        tenant,
-        account_id,
-        currency,
-        sku,
-        charge_type,
-        billing_period,
-        rate_kind,
-        null::numeric as unit_price,
-        denominator,
-        quantity_numerator,
-        null::numeric as amount_numerator,
-        false as is_priced
-    from term_charges
-    where not is_priced
+    from unpriced_charges
 ),
 
 -- Summed per (tenant, account, sku, rate kind, rate applied) first: the proposed rate depends on nothing

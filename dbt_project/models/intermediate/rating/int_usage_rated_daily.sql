@@ -14,8 +14,9 @@
 -- depends_on: {{ ref('int_rerating_scopes_detected') }}
 
 -- The exact charges of every (tenant, account, sku, UTC day, rate kind, unit_price): sums of the
--- numerators of the time-metered pieces and of the annual / one-time charges that fall on that day,
--- with the sku's denominator for that month (3600, the month's seconds, or 1). Only priced usage;
+-- numerators of the priced charges (macro rating_charges: the time-metered pieces and the annual /
+-- one-time charges) that fall on that day, with the sku's denominator for that month (3600, the
+-- month's seconds, or 1). Only priced usage;
 -- the sums are exact (nothing is divided or rounded here). Both the daily lines
 -- (fct_rated_usage_daily) and the invoice lines (int_invoice_lines_rated) are sums of these rows.
 -- Incremental: this build's re-rating scopes, as (account, days from rerate_from_date).
@@ -35,37 +36,10 @@ scopes as (
 {% endif %}
 
 charges as (
-    select
-        tenant,
-        account_id,
-        currency,
-        sku,
-        charge_type,
-        usage_date,
-        billing_period,
-        rate_kind,
-        unit_price,
-        denominator,
-        quantity_numerator,
-        amount_numerator
-    from usage_pieces
-    where is_priced
-    union all
-    select
-        tenant,
-        account_id,
-        currency,
-        sku,
-        charge_type,
-        usage_date,
-        billing_period,
-        rate_kind,
-        unit_price,
-        denominator,
-        quantity_numerator,
-        amount_numerator
-    from term_charges
-    where is_priced
+    {{ rating_charges([
+        'tenant', 'account_id', 'currency', 'sku', 'charge_type', 'usage_date', 'billing_period', 'rate_kind',
+        'unit_price', 'denominator', 'quantity_numerator', 'amount_numerator',
+    ]) }}
 ),
 
 scoped as (

@@ -62,7 +62,7 @@ final as (
         revenue,
         cost,
         margin,
-        case when revenue <> 0 then round(margin / revenue, 6) end as margin_pct,
+        {{ margin_pct('margin', 'revenue') }} as margin_pct,
         revenue_usd,
         cost_usd,
         margin_usd,

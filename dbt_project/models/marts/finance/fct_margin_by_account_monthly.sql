@@ -9,20 +9,7 @@ accounts as (
 ),
 
 by_account as (
-    select
-        billing_period,
-        account_id,
-        currency,
-        sum(revenue) as revenue,
-        sum(cost) as cost,
-        sum(margin) as margin,
-        case when sum(revenue) <> 0 then round(sum(margin) / sum(revenue), 6) end as margin_pct,
-        sum(revenue_usd) as revenue_usd,
-        sum(cost_usd) as cost_usd,
-        sum(margin_usd) as margin_usd,
-        count(*) as sku_count
-    from margin
-    group by billing_period, account_id, currency
+    {{ margin_by(['account_id'], count_name='sku_count', count_expression='count(*)') }}
 ),
 
 final as (

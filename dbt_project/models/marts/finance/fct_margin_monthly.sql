@@ -59,10 +59,7 @@ final as (
         converted.revenue,
         converted.cost,
         converted.revenue - converted.cost as margin,
-        case
-            when converted.revenue <> 0
-                then round((converted.revenue - converted.cost) / converted.revenue, 6)
-        end as margin_pct,
+        {{ margin_pct('converted.revenue - converted.cost', 'converted.revenue') }} as margin_pct,
         converted.revenue_usd,
         converted.cost_usd,
         converted.revenue_usd - converted.cost_usd as margin_usd,

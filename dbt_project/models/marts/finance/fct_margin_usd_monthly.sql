@@ -45,8 +45,7 @@ final as (
         case when is_usd_complete then cost_usd_known end as cost_usd,
         case when is_usd_complete then revenue_usd_known - cost_usd_known end as margin_usd,
         case
-            when is_usd_complete and revenue_usd_known <> 0
-                then round((revenue_usd_known - cost_usd_known) / revenue_usd_known, 6)
+            when is_usd_complete then {{ margin_pct('revenue_usd_known - cost_usd_known', 'revenue_usd_known') }}
         end as margin_pct,
         is_usd_complete,
         missing_fx_currencies,

@@ -67,10 +67,8 @@ final as (
         revenue_current - cost_current as margin_current,
         revenue_proposed - cost_proposed as margin_proposed,
         (revenue_proposed - cost_proposed) - (revenue_current - cost_current) as margin_change,
-        case when revenue_current <> 0 then round((revenue_current - cost_current) / revenue_current, 6) end
-            as margin_pct_current,
-        case when revenue_proposed <> 0 then round((revenue_proposed - cost_proposed) / revenue_proposed, 6) end
-            as margin_pct_proposed,
+        {{ margin_pct('revenue_current - cost_current', 'revenue_current') }} as margin_pct_current,
+        {{ margin_pct('revenue_proposed - cost_proposed', 'revenue_proposed') }} as margin_pct_proposed,
         revenue_current_usd,
         revenue_proposed_usd,
         revenue_proposed_usd - revenue_current_usd as revenue_change_usd,
