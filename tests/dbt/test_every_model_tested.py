@@ -8,10 +8,6 @@ import pytest
 
 from tests.docs import rules_index as ri
 
-# Untested at the time of writing, their ymls being edited on other branches of issue #16: to be emptied when those
-# land (the test fails as soon as one of them has a test, so that the list cannot outlive its reason).
-PENDING = {"int_invoice_line_sources_live", "int_rated_charges_unioned"}
-
 
 def untested_models(manifest: dict) -> list[str]:
     """Names of the models no data test depends on and no unit test is written for."""
@@ -35,10 +31,9 @@ def manifest(tmp_path_factory):
 def test_every_model_has_a_data_test_or_a_unit_test(manifest):
     assert len([n for n in manifest["nodes"].values() if n["resource_type"] == "model"]) > 50
     untested = set(untested_models(manifest))
-    assert untested - PENDING == set(), (
+    assert untested == set(), (
         "models without any test: add a data test (unique / not_null / relationships / accepted_values on what "
         "the database does not enforce) or a unit test with hand-computed rows in the model's yml")
-    assert PENDING - untested == set(), "these models have a test now: take them out of PENDING"
 
 
 def test_a_model_with_no_test_is_reported():
