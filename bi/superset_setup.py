@@ -1,9 +1,11 @@
 """Run by Superset's own python (iaas_billing.cli.bi): the admin login, then the dashboards bundle imported.
 
 One process, one app start: the admin is created (or its password reset to the one of .local/superset), the
-bundle imported as `superset import-dashboards` does (ImportDashboardsCommand, overwrite), and each chart's saved
-query context pointed at its dataset's id in this metadata database (an export carries the exporter's ids), so
-that /api/v1/chart/<id>/data/ answers for every chart.
+bundle imported with Superset's own import commands, and each chart's saved query context pointed at its
+dataset's id in this metadata database (an export carries the exporter's ids), so that /api/v1/chart/<id>/data/
+answers for every chart. `superset import-dashboards` (ImportDashboardsCommand) never overwrites a connection,
+dataset or chart that exists, only the dashboards: the connections, datasets and charts are imported first,
+each with its own command and overwrite, so that a changed bundle or warehouse URI replaces what was there.
 """
 
 import argparse
@@ -25,7 +27,10 @@ def main() -> int:
     with app.app_context():
         from flask import g
         from superset import db, security_manager
+        from superset.commands.chart.importers.v1 import ImportChartsCommand
         from superset.commands.dashboard.importers.dispatcher import ImportDashboardsCommand
+        from superset.commands.database.importers.v1 import ImportDatabasesCommand
+        from superset.commands.dataset.importers.v1 import ImportDatasetsCommand
         from superset.commands.importers.v1.utils import get_contents_from_bundle
         from superset.models.slice import Slice
 
@@ -42,6 +47,10 @@ def main() -> int:
         g.user = user
         with ZipFile(args.bundle) as archive:
             contents = get_contents_from_bundle(archive)
+        # a metadata.yaml without its type: each model's command accepts the bundle
+        untyped = {**contents, "metadata.yaml": "version: 1.0.0\n"}
+        for command in (ImportDatabasesCommand, ImportDatasetsCommand, ImportChartsCommand):
+            command(untyped, overwrite=True).run()
         ImportDashboardsCommand(contents, overwrite=True).run()
         for chart in db.session.query(Slice).all():
             if chart.query_context:

@@ -87,7 +87,8 @@ class Api:
         """The JSON answer (numbers as Decimal); with ok=False, (status, answer) whatever the status."""
         request = urllib.request.Request(
             self.base + path, method=method, data=None if body is None else json.dumps(body).encode(),
-            headers={**getattr(self, "headers", {}), "Content-Type": "application/json", "Referer": self.base})
+            headers={**getattr(self, "headers", {}), "Referer": self.base,
+                     **({"Content-Type": "application/json"} if body is not None else {})})
         try:
             with self.opener.open(request, timeout=120) as response:
                 status, text = response.status, response.read().decode()

@@ -44,8 +44,10 @@ ADMIN = "admin"
 CONNECTIONS = {"billing_finance": "bi_finance", "billing_sales_office": "bi_sales_office"}
 
 
-def _lock_digest() -> str:
-    return hashlib.sha256(LOCK.read_bytes() + CONFIG.read_bytes()).hexdigest()[:16]
+def _template_digest() -> str:
+    """What the migrated metadata depends on: Superset's version (its pin in the lock) and the configuration."""
+    pin = next(line for line in LOCK.read_text().splitlines() if line.startswith("apache-superset=="))
+    return hashlib.sha256(pin.encode() + CONFIG.read_bytes()).hexdigest()[:16]
 
 
 def _uv() -> str:
@@ -77,7 +79,7 @@ def ensure_template(venv: Path = VENV) -> Path:
     """Superset's metadata database migrated (`superset db upgrade`) and initialised (`superset init`) once per
     venv and configuration: each home starts as a copy of it, which saves a minute of migrations per home."""
     ensure_venv(venv)
-    template = venv / f"metadata-{_lock_digest()}.db"
+    template = venv / f"metadata-{_template_digest()}.db"
     if template.exists():
         return template
     with tempfile.TemporaryDirectory(prefix="superset-template-") as tmp:
