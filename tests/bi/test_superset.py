@@ -346,10 +346,12 @@ def _login_script(password: str) -> str:
 def test_each_dashboard_renders_in_a_browser(browser, slug):
     local, chrome = browser
     chrome.goto(f"{local.url}/superset/dashboard/{slug}/?standalone=1", RENDERED)
+    time.sleep(2)  # the charts' entry animation (bars grow for about a second)
     errors = chrome.evaluate("[...document.querySelectorAll('.alert, [role=\"alert\"]')].map(e => e.innerText)")
-    height = chrome.evaluate("Math.max(document.body.scrollHeight, 800)")
+    height = chrome.evaluate("Math.max(800, ...[...document.querySelectorAll('.dashboard-component-chart-holder')]"
+                             ".map(h => h.getBoundingClientRect().bottom + window.scrollY))")
     SHOTS.mkdir(parents=True, exist_ok=True)
-    chrome.screenshot(SHOTS / f"{slug}.png", min(int(height) + 40, 4000))
+    chrome.screenshot(SHOTS / f"{slug}.png", min(int(height) + 24, 4000))
     title = chrome.evaluate("document.title")
     assert DASHBOARDS[slug] in title, title
     assert not errors, errors
