@@ -242,6 +242,9 @@ def _chromium() -> str:
     return found
 
 
+VIEWPORT = (1400, 2400)
+
+
 class Browser:
     """Headless Chromium driven over the DevTools protocol (websockets): log in, open a page, screenshot it."""
 
@@ -249,7 +252,7 @@ class Browser:
         self.proc = subprocess.Popen(
             [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--hide-scrollbars", "--window-size=1400,1000", "--remote-debugging-port=0",
+             "--hide-scrollbars", f"--window-size={VIEWPORT[0]},{VIEWPORT[1]}", "--remote-debugging-port=0",
              f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         port_file = profile / "DevToolsActivePort"
@@ -264,6 +267,9 @@ class Browser:
 
         self.ws = connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=30)
         self.next_id = 0
+        # tall enough for a whole dashboard: every chart is drawn (none is left below the fold)
+        self.send("Emulation.setDeviceMetricsOverride", width=VIEWPORT[0], height=VIEWPORT[1], deviceScaleFactor=1,
+                  mobile=False)
 
     def send(self, method: str, **params):
         self.next_id += 1
@@ -279,8 +285,10 @@ class Browser:
                          awaitPromise=True)["result"].get("value")
 
     def goto(self, url: str, ready: str, timeout: float = 90) -> None:
+        """Open url and wait until `ready` holds on the new page (never on the page being left)."""
+        self.evaluate("window.__left = true")
         self.send("Page.navigate", url=url)
-        self.wait(ready, timeout, url)
+        self.wait(f"!window.__left && document.readyState === 'complete' && ({ready})", timeout, url)
 
     def wait(self, ready: str, timeout: float = 90, what: str = "") -> None:
         deadline = time.monotonic() + timeout
@@ -289,9 +297,9 @@ class Browser:
             time.sleep(0.5)
 
     def screenshot(self, path: Path, height: int) -> None:
-        self.send("Emulation.setDeviceMetricsOverride", width=1400, height=height, deviceScaleFactor=1,
-                  mobile=False)
-        data = self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"]
+        """The top `height` pixels of the page (the viewport is never resized: a resize re-lays the charts out)."""
+        data = self.send("Page.captureScreenshot", format="png",
+                         clip={"x": 0, "y": 0, "width": VIEWPORT[0], "height": height, "scale": 1})["data"]
         path.write_bytes(base64.b64decode(data))
 
     def close(self) -> None:
@@ -351,7 +359,7 @@ def test_each_dashboard_renders_in_a_browser(browser, slug):
     height = chrome.evaluate("Math.max(800, ...[...document.querySelectorAll('.dashboard-component-chart-holder')]"
                              ".map(h => h.getBoundingClientRect().bottom + window.scrollY))")
     SHOTS.mkdir(parents=True, exist_ok=True)
-    chrome.screenshot(SHOTS / f"{slug}.png", min(int(height) + 24, 4000))
+    chrome.screenshot(SHOTS / f"{slug}.png", min(int(height) + 24, VIEWPORT[1]))
     title = chrome.evaluate("document.title")
     assert DASHBOARDS[slug] in title, title
     assert not errors, errors
