@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
+import signal
 import subprocess
-import tempfile
 import time
 import urllib.request
 import uuid
@@ -254,7 +255,7 @@ class Browser:
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              "--hide-scrollbars", f"--window-size={VIEWPORT[0]},{VIEWPORT[1]}", "--remote-debugging-port=0",
              f"--user-data-dir={profile}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         port_file = profile / "DevToolsActivePort"
         deadline = time.monotonic() + 60
         while not port_file.exists() or not port_file.read_text().strip():
@@ -303,9 +304,14 @@ class Browser:
         path.write_bytes(base64.b64decode(data))
 
     def close(self) -> None:
+        """End Chromium and every process it started (its renderers and helpers share its session)."""
         self.ws.close()
-        self.proc.terminate()
-        self.proc.wait(30)
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
 
 
 # every chart drawn (a table, an SVG or canvas, a big number) or its error shown, and no spinner left
@@ -317,18 +323,17 @@ RENDERED = """(() => {
 
 
 @pytest.fixture(scope="module")
-def browser(superset):
+def browser(superset, tmp_path_factory):
     local, _ = superset
-    with tempfile.TemporaryDirectory(prefix="bi-chromium-") as profile:
-        chrome = Browser(Path(profile))
-        try:
-            chrome.send("Page.enable")
-            chrome.goto(f"{local.url}/login/", "!!document.querySelector('#csrf_token')")
-            assert chrome.evaluate(_login_script(local.admin_password())) == "posted"
-            chrome.wait("location.pathname !== '/login/' && document.readyState === 'complete'", 60, "login")
-            yield local, chrome
-        finally:
-            chrome.close()
+    chrome = Browser(tmp_path_factory.mktemp("bi-chromium"))
+    try:
+        chrome.send("Page.enable")
+        chrome.goto(f"{local.url}/login/", "!!document.querySelector('#csrf_token')")
+        assert chrome.evaluate(_login_script(local.admin_password())) == "posted"
+        chrome.wait("location.pathname !== '/login/' && document.readyState === 'complete'", 60, "login")
+        yield local, chrome
+    finally:
+        chrome.close()
 
 
 def _login_script(password: str) -> str:
