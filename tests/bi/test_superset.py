@@ -368,3 +368,14 @@ def test_each_dashboard_renders_in_a_browser(browser, slug):
     title = chrome.evaluate("document.title")
     assert DASHBOARDS[slug] in title, title
     assert not errors, errors
+
+
+def test_starting_again_changes_nothing(superset):
+    """`make bi` run again: nothing re-imported, the same server, the same login."""
+    local, _ = superset
+    pid = local._pid()
+    started = time.monotonic()
+    assert local.load_dashboards() is False
+    line = local.start()
+    assert local._pid() == pid and local.admin_password() in line
+    assert time.monotonic() - started < 10

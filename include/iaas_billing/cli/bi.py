@@ -159,9 +159,15 @@ class LocalSuperset:
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "logs").mkdir(exist_ok=True)
         template = ensure_template(self.venv)
-        metadata = self.home / "superset.db"
+        metadata, migrated = self.home / "superset.db", self.home / "metadata.digest"
         if not metadata.exists():
             shutil.copyfile(template, metadata)
+        elif not migrated.exists() or migrated.read_text() != _template_digest():
+            # a home made by another Superset version (the lock changed): migrate it in place
+            env = _superset_env(self.home, self.venv)
+            for args in (["db", "upgrade"], ["init"]):
+                _run([str(self.venv / "bin" / "superset"), *args], f"superset {args[0]}", env=env)
+        migrated.write_text(_template_digest())
         self.load_dashboards()
         if not self.alive():
             if _port_taken(self.port):
