@@ -15,7 +15,8 @@ export GX_ANALYTICS_ENABLED := false
 DEMO_DIR := .local/demo
 DEMO_ACCOUNTS ?= 40
 
-.PHONY: install manifest test demo lint bench clean airflow-db airflow airflow-stop focus-venv browser lock rules-index
+.PHONY: install manifest test demo lint bench clean airflow-db airflow airflow-stop focus-venv browser lock rules-index \
+	bi bi-stop superset-venv
 
 install: $(STAMP) $(MANIFEST)
 
@@ -56,6 +57,18 @@ airflow-db: install
 focus-venv: install
 	$(PY) tests/finance/focus_validator.py
 
+# Apache Superset (docs/bi.md): its own venv .local/superset-venv from bi/requirements-superset.lock (never the
+# project's .venv), metadata in SQLite under .local/superset, the dashboards of bi/dashboards; 127.0.0.1:$${BI_PORT:-8088}.
+superset-venv: install
+	@$(PY) -m iaas_billing.cli.bi venv
+
+bi: install
+	@$(VENV)/bin/iaas-billing init >/dev/null
+	@$(PY) -m iaas_billing.cli.bi start
+
+bi-stop:
+	@$(PY) -m iaas_billing.cli.bi stop
+
 # Headless Chromium for the finance pack's browser test: Debian's package when missing (root only).
 browser:
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
@@ -71,8 +84,9 @@ rules-index: install
 
 lock:
 	uv pip compile -q -p 3.11 requirements.txt -o requirements.lock
+	uv pip compile -q -p 3.11 bi/requirements-superset.in -o bi/requirements-superset.lock
 
-test: install focus-venv browser
+test: install focus-venv superset-venv browser
 	$(VENV)/bin/ruff check include tests dags bench plugins
 	$(VENV)/bin/ruff check --select AIR3 dags
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile

@@ -21,6 +21,25 @@ begin
 end
 $$;
 
+-- The BI tool's logins (docs/bi.md): one LOGIN member of each reader group, no password here (the embedded
+-- warehouse trusts its Unix socket; on a shared server an administrator sets one outside the repository).
+do $$
+declare
+    login text;
+    reader text;
+begin
+    for login, reader in values ('bi_finance', 'billing_finance'), ('bi_sales_office', 'billing_sales_office') loop
+        if not exists (select from pg_catalog.pg_roles where rolname = login) then
+            begin
+                execute format('create role %I login in role %I', login, reader);
+            exception when duplicate_object or unique_violation then
+                null;  -- another database's bootstrap created it in the meantime
+            end;
+        end if;
+    end loop;
+end
+$$;
+
 create schema if not exists marts;
 create schema if not exists marts_sales;
 
