@@ -46,7 +46,7 @@ def breaks_url(databases):
                 " values (%s, %s, 'amount_mismatch', %s, %s, %s, %s, %s, '2026-11-01 02:00+00',"
                 " '2026-11-01 02:00+00', case when %s = 'resolved' then timestamptz '2026-11-01 02:00+00' end, %s)",
                 (break_id, level, break_id, date(2026, 10, 1 + n), difference, currency, status, status, run_id))
-    dbt_runner.run_dbt(["run", "--select", "+fct_reconciliation_breaks"], url=url)
+    dbt_runner.run_dbt(["run", "--select", "+fct_reconciliation_breaks", "fct_fx_rates_latest"], url=url)
     return url
 
 

@@ -60,11 +60,11 @@ words as (
         coalesce(
             exact.focus_plural,
             stripped.focus_plural,
-            upper(left(generic.singular, 1)) || substr(generic.singular, 2)
+            upper(left(generic.singular, 1))
             || case
-                when generic.singular ~ '[^aeiou]y$' then 'ies'
-                when generic.singular ~ '(s|x|z|ch|sh)$' then 'es'
-                else 's'
+                when generic.singular ~ '[^aeiou]y$' then substr(generic.singular, 2, length(generic.singular) - 2) || 'ies'
+                when generic.singular ~ '(s|x|z|ch|sh)$' then substr(generic.singular, 2) || 'es'
+                else substr(generic.singular, 2) || 's'
             end
         ) as focus_plural
     from generic
