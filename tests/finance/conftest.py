@@ -15,7 +15,7 @@ from tests.finance import world
 # (fct_invoice_lines, fct_invoices, fct_reconciliation_breaks, dim_resources) are the world's hand-made tables.
 # The FOCUS export's resources come from the lineage views over the ledger the world also writes.
 FINANCE_SELECTION = [
-    "+dim_accounts", "+int_skus_resolved", "+stg_inbox__fx_rates", "+stg_inbox__inbox_files",
+    "+dim_accounts", "+int_skus_resolved", "+int_skus_focus_units", "+stg_inbox__fx_rates", "+stg_inbox__inbox_files",
     "+stg_billing__invoice_line_sources", "+stg_billing__invoice_lines", "+int_invoice_adjustment_deltas",
     "path:models/intermediate/finance", "path:models/marts/finance",
     # the interface views the finance report and the invoice documents read (models/marts/interface)

@@ -165,3 +165,13 @@ def test_focus_validator_fails_the_other_branch_when_invoice_id_is_null(exported
     fails, report = focus_validator.validate(nulled)
     assert _failed(fails) == {"InvoiceId-C-005-C": len(rows)}, "\n".join(fails)
     assert "InvoiceId-C-003-C: PASS" in report and "InvoiceId-C-004-C: PASS" in report
+
+
+def test_units_are_in_focus_unit_format(exports):
+    # world.SKUS' catalogue units with their charge types, in FOCUS 1.2's Unit Format (int_skus_focus_units)
+    units = {(r["SkuId"], r["PricingUnit"], r["ConsumedUnit"]) for rows in (e[1] for e in exports.values())
+             for r in rows if r["PricingUnit"]}  # a rounding row has none
+    assert {(sku, unit) for sku, unit, _ in units} == {
+        ("cpu.std.vcpu", "vCPU-Hours"), ("mem.std.gb", "GB-Hours"), ("stor.ssd.gb", "GB-Months"),
+        ("lic.win.core", "Core-Years"), ("setup.fee", "Units")}
+    assert all(pricing == consumed for _, pricing, consumed in units)

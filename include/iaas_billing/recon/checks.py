@@ -93,6 +93,8 @@ CHECKS: tuple[Check, ...] = (
     Check(DQ, MISSING_FILE, "A freshness break: an input file due by now has not arrived. The checks that "
           "read it wait for it (its day is not compared); its arrival resolves the break."),
     Check(DQ, "missing_fx_rate", "A period and currency with revenue but no rate to USD."),
+    Check(DQ, "unnormalised_unit", "A catalogue unit FOCUS's Unit Format cannot read; the FOCUS export "
+          "carries it as given."),
 )
 
 

@@ -18,7 +18,9 @@ final as (
         product_name,
         category,
         charge_type,
-        unit
+        unit,
+        file_id,
+        line_number
     from ranked
     where recency_rank = 1
 )

@@ -44,6 +44,10 @@ missing_fx_rates as (
     select * from {{ ref('int_fx_rates_missing') }}
 ),
 
+sku_units as (
+    select * from {{ ref('int_skus_focus_units') }}
+),
+
 -- rows quarantined by the landing; the account and event id are read from the raw record where
 -- it is readable (best effort: the row broke its contract)
 quarantined as (
@@ -308,6 +312,31 @@ fx_missing as (
     from missing_fx_rates
 ),
 
+-- catalogue units FOCUS's Unit Format cannot read (int_skus_focus_units): the FOCUS export carries them as
+-- given; keyed by the unit, so a corrected catalogue resolves the break and another wrong unit opens a new one
+unnormalised_units as (
+    select
+        'unnormalised_unit' as issue_type,
+        sku_units.sku || '|' || coalesce(sku_units.unit, '') as break_key,
+        coalesce(inbox_files.business_date, (inbox_files.processed_at at time zone 'UTC')::date) as business_date,
+        null::text as account_id,
+        sku_units.sku,
+        null::text as event_type,
+        null::text as currency,
+        null::numeric as expected,
+        null::numeric as actual,
+        null::numeric as difference,
+        inbox_files.file_name,
+        sku_units.line_number,
+        null::text as event_id,
+        null::text as resource_id,
+        'SKU ' || sku_units.sku || ': unit ''' || coalesce(sku_units.unit, '') || ''' (' || sku_units.charge_type
+        || ') is not in FOCUS''s Unit Format; the FOCUS export carries it as given' as detail
+    from sku_units
+    left join inbox_files on sku_units.file_id = inbox_files.file_id
+    where not sku_units.is_normalised
+),
+
 issues as (
     select * from quarantined
     union all
@@ -324,6 +353,8 @@ issues as (
     select * from missing_files
     union all
     select * from fx_missing
+    union all
+    select * from unnormalised_units
 ),
 
 -- the break shape, with the issue's type

@@ -27,6 +27,10 @@ skus as (
     select * from {{ ref('int_skus_resolved') }}
 ),
 
+sku_units as (
+    select * from {{ ref('int_skus_focus_units') }}
+),
+
 described as (
     select
         invoice_lines.*,
@@ -41,12 +45,8 @@ described as (
         skus.category,
         skus.unit,
         coalesce(invoice_lines.adjusted_period, invoice_lines.billing_period) as charge_period,
-        case invoice_lines.charge_type
-            when 'hourly' then skus.unit || '-Hours'
-            when 'monthly' then skus.unit || '-Months'
-            when 'annual' then skus.unit || '-Years'
-            else skus.unit
-        end as pricing_unit
+        -- FOCUS's Unit Format (int_skus_focus_units); a unit it cannot normalise is exported as given
+        sku_units.focus_unit as pricing_unit
     from invoice_lines
     inner join shares
         on
@@ -58,6 +58,7 @@ described as (
     left join resources on shares.resource_id = resources.resource_id
     left join accounts on invoice_lines.account_id = accounts.account_id
     left join skus on invoice_lines.sku = skus.sku
+    left join sku_units on invoice_lines.sku = sku_units.sku
 ),
 
 final as (
