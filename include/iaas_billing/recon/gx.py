@@ -51,7 +51,8 @@ _REMOTE_TAG = re.compile(r'<script\b[^>]*\bsrc="(https?://[^"]+)"[^>]*>\s*</scri
                          r'|<link\b[^>]*\bhref="(https?://[^"]+)"[^>]*>')
 # the CDN file names that are not the vendored file's own
 _ALIASES = {"jquery-3.7.1.min.js": "jquery.min.js",
-            "bootstrap-table-filter-control.css": "bootstrap-table-filter-control.min.css"}
+            "bootstrap-table-filter-control.css": "bootstrap-table-filter-control.min.css",
+            "all.min.css": "icons.css"}  # font-awesome: its few icons as characters (data_docs_assets/icons.css)
 _GX_IMAGES = re.compile(r'https://great-expectations-web-assets\.[^"/]+/([\w.-]+)(\?[^"]*)?')
 
 

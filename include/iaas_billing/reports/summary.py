@@ -81,12 +81,12 @@ def largest_accounts(accounts: list[dict], top: int = 5) -> list[str]:
             f"{usd(r['revenue_usd']):>18}" for r in ranked[:top]]
 
 
-def read_injected(truth: Path) -> dict[tuple[str, str], int]:
-    """The simulator's injected discrepancies (DIR/truth/discrepancies.csv, read as data), counted by level
-    and break type; empty when there is no truth folder (a real inbox)."""
+def read_injected(truth: Path) -> dict[tuple[str, str], int] | None:
+    """The simulator's injected discrepancies (DIR/truth/discrepancies.csv, read as data: the platform never
+    imports the simulator), counted by level and break type; None when there is no truth (a real inbox)."""
     path = truth / "discrepancies.csv"
     if not path.exists():
-        return {}
+        return None
     counts: dict[tuple[str, str], int] = {}
     with open(path, encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
@@ -100,14 +100,17 @@ def _level(level: str) -> str:
     return "DQ" if level.upper().startswith(("DATA", "DQ")) else level.split("_", 1)[0].upper()
 
 
-def discrepancy_lines(injected: dict[tuple[str, str], int], found: list[dict]) -> list[str]:
-    """Injected beside found, one line per level and break type that either side has."""
+def discrepancy_lines(injected: dict[tuple[str, str], int] | None, found: list[dict]) -> list[str]:
+    """Injected beside found, one line per level and break type that either side has ("-": no truth)."""
     by_key = {(_level(r["recon_level"]), r["break_type"]): r for r in found}
     lines = [f"  {'level':<6}{'break type':<28}{'injected':>9}{'found open':>12}{'resolved':>10}"]
-    for key in sorted(set(injected) | set(by_key)):
+    for key in sorted(set(injected or {}) | set(by_key)):
         r = by_key.get(key, {})
-        lines.append(f"  {key[0]:<6}{key[1]:<28}{injected.get(key, 0) if injected else '-':>9}"
-                     f"{r.get('open_count', 0):>12}{r.get('resolved_count', 0):>10}")
+        shown = "-" if injected is None else injected.get(key, 0)
+        lines.append(f"  {key[0]:<6}{key[1]:<28}{shown:>9}{r.get('open_count', 0):>12}{r.get('resolved_count', 0):>10}")
+    if injected is not None:
+        lines.append(f"  {'total':<34}{sum(injected.values()):>9}{sum(r['open_count'] for r in found):>12}"
+                     f"{sum(r['resolved_count'] for r in found):>10}")
     return lines
 
 
@@ -124,7 +127,7 @@ def findings(period: date, truth: Path | None, url=None) -> str:
         total = next(iter(rows(MARGIN_TOTAL_SQL, (period,))), None)
         accounts = rows(ACCOUNTS_SQL, (period,))
         found = rows(FOUND_SQL)
-    injected = read_injected(truth) if truth else {}
+    injected = read_injected(truth) if truth else None
     lines = [f"Margin {period:%Y-%m} (issued invoices; USD at finance's rate for the month):",
              *margin_lines(by_currency, total),
              f"\nFive largest accounts by revenue in USD ({period:%Y-%m}):", *largest_accounts(accounts),
