@@ -50,7 +50,7 @@ def test_the_demo_runs_where_no_postgres_answers_and_none_is_installed(tmp_path)
         # the simulator's injected discrepancies, read from DIR/truth, beside the breaks found
         with open(tmp_path / "demo" / "truth" / "discrepancies.csv", encoding="utf-8") as f:
             injected = sum(1 for _ in f) - 1
-        total = re.search(r"^  total +(\d+) +(\d+) +(\d+)$", shown, re.M)
+        total = re.search(r"^  total +(\d+) +(\d+) +(\d+) +(\d+)$", shown, re.M)
         assert total and int(total.group(1)) == injected, shown[-2000:]
         assert (tmp_path / "pg" / "data" / "PG_VERSION").read_text().strip() == "18"
     finally:
@@ -101,7 +101,17 @@ def test_injected_discrepancies_beside_the_breaks_found(tmp_path):
     found = [{"recon_level": "L1_PRIMARY_VS_SECONDARY", "break_type": "amount_mismatch", "open_count": 2,
               "resolved_count": 1},
              {"recon_level": "DATA_QUALITY", "break_type": "unknown_sku", "open_count": 1, "resolved_count": 0}]
-    lines = [line.split() for line in summary.discrepancy_lines(injected, found)[1:]]
-    assert lines == [["DQ", "unknown_sku", "0", "1", "0"], ["L1", "amount_mismatch", "2", "2", "1"],
-                     ["L3", "missing_in_finance", "1", "0", "0"], ["total", "3", "3", "1"]]
+    (tmp_path / "expected_breaks.csv").write_text(
+        "recon_level,break_type,business_date,account_id,sku,event_type,expected,actual,status,currency,file_name,"
+        "line_number,event_id,resource_id,detail\n"
+        "L1_PRIMARY_VS_SECONDARY,amount_mismatch,2026-10-02,ACC-1,cpu,,1,2,open,USD,,,,,\n"
+        "L1_PRIMARY_VS_SECONDARY,amount_mismatch,2026-10-03,ACC-2,cpu,,1,3,resolved,USD,,,,,\n"
+        "DATA_QUALITY,unknown_sku,2026-10-03,ACC-2,gpu,,,,open,,f.csv,7,,,\n", encoding="utf-8")
+    expected = summary.read_expected_open(tmp_path)
+    assert expected == {("L1", "amount_mismatch"): 1, ("DQ", "unknown_sku"): 1}
+    lines = [line.split() for line in summary.discrepancy_lines(injected, found, expected)[1:]]
+    assert lines == [["DQ", "unknown_sku", "0", "1", "1", "0"], ["L1", "amount_mismatch", "2", "1", "2", "1"],
+                     ["L3", "missing_in_finance", "1", "0", "0", "0"], ["total", "3", "2", "3", "1"]]
     assert summary.read_injected(tmp_path / "nowhere") is None
+    assert [line.split()[-4:] for line in summary.discrepancy_lines(None, found)[1:]] == [
+        ["-", "-", "1", "0"], ["-", "-", "2", "1"]]  # no truth (a real inbox): no total line

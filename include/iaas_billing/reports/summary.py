@@ -84,14 +84,24 @@ def largest_accounts(accounts: list[dict], top: int = 5) -> list[str]:
 def read_injected(truth: Path) -> dict[tuple[str, str], int] | None:
     """The simulator's injected discrepancies (DIR/truth/discrepancies.csv, read as data: the platform never
     imports the simulator), counted by level and break type; None when there is no truth (a real inbox)."""
-    path = truth / "discrepancies.csv"
+    return _count(truth / "discrepancies.csv", "level")
+
+
+def read_expected_open(truth: Path) -> dict[tuple[str, str], int] | None:
+    """The breaks the truth expects open once the whole inbox is processed (DIR/truth/expected_breaks.csv):
+    the injected discrepancies' breaks, and the data-quality ones the simulated anomalies make."""
+    return _count(truth / "expected_breaks.csv", "recon_level", lambda row: row["status"] == "open")
+
+
+def _count(path: Path, level_column: str, keep=lambda row: True) -> dict[tuple[str, str], int] | None:
     if not path.exists():
         return None
     counts: dict[tuple[str, str], int] = {}
     with open(path, encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
-            key = (_level(row["level"]), row["break_type"])
-            counts[key] = counts.get(key, 0) + 1
+            if keep(row):
+                key = (_level(row[level_column]), row["break_type"])
+                counts[key] = counts.get(key, 0) + 1
     return counts
 
 
@@ -100,16 +110,23 @@ def _level(level: str) -> str:
     return "DQ" if level.upper().startswith(("DATA", "DQ")) else level.split("_", 1)[0].upper()
 
 
-def discrepancy_lines(injected: dict[tuple[str, str], int] | None, found: list[dict]) -> list[str]:
-    """Injected beside found, one line per level and break type that either side has ("-": no truth)."""
+def discrepancy_lines(injected: dict[tuple[str, str], int] | None, found: list[dict],
+                      expected: dict[tuple[str, str], int] | None = None) -> list[str]:
+    """Injected (and the truth's expected open breaks) beside found, one line per level and break type that
+    any side has ("-": no truth)."""
     by_key = {(_level(r["recon_level"]), r["break_type"]): r for r in found}
-    lines = [f"  {'level':<6}{'break type':<28}{'injected':>9}{'found open':>12}{'resolved':>10}"]
-    for key in sorted(set(injected or {}) | set(by_key)):
+    lines = [f"  {'level':<6}{'break type':<28}{'injected':>9}{'expected open':>15}{'found open':>12}{'resolved':>10}"]
+
+    def shown(counts, key) -> str:
+        return "-" if counts is None else str(counts.get(key, 0))
+
+    for key in sorted(set(injected or {}) | set(expected or {}) | set(by_key)):
         r = by_key.get(key, {})
-        shown = "-" if injected is None else injected.get(key, 0)
-        lines.append(f"  {key[0]:<6}{key[1]:<28}{shown:>9}{r.get('open_count', 0):>12}{r.get('resolved_count', 0):>10}")
+        lines.append(f"  {key[0]:<6}{key[1]:<28}{shown(injected, key):>9}{shown(expected, key):>15}"
+                     f"{r.get('open_count', 0):>12}{r.get('resolved_count', 0):>10}")
     if injected is not None:
-        lines.append(f"  {'total':<34}{sum(injected.values()):>9}{sum(r['open_count'] for r in found):>12}"
+        total = "-" if expected is None else str(sum(expected.values()))
+        lines.append(f"  {'total':<34}{sum(injected.values()):>9}{total:>15}{sum(r['open_count'] for r in found):>12}"
                      f"{sum(r['resolved_count'] for r in found):>10}")
     return lines
 
@@ -128,9 +145,10 @@ def findings(period: date, truth: Path | None, url=None) -> str:
         accounts = rows(ACCOUNTS_SQL, (period,))
         found = rows(FOUND_SQL)
     injected = read_injected(truth) if truth else None
+    expected = read_expected_open(truth) if truth else None
     lines = [f"Margin {period:%Y-%m} (issued invoices; USD at finance's rate for the month):",
              *margin_lines(by_currency, total),
              f"\nFive largest accounts by revenue in USD ({period:%Y-%m}):", *largest_accounts(accounts),
-             "\nDiscrepancies injected by the simulator beside the breaks the platform found:",
-             *discrepancy_lines(injected, found)]
+             "\nDiscrepancies injected by the simulator (DIR/truth) beside the breaks the platform found:",
+             *discrepancy_lines(injected, found, expected)]
     return "\n".join(lines)
