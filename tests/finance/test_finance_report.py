@@ -31,7 +31,7 @@ def test_self_contained_with_charts(page):
 
 
 def test_headline_against_the_previous_month(page):
-    assert "$255.33" in page and "$240.52" in page and "$14.81" in page  # October, USD
+    assert "US$255.33" in page and "US$240.52" in page and "US$14.81" in page  # October, USD
     assert "September 2026: n/a" in page  # September lacks the EUR rate: n/a, never a partial total
     assert "Missing FX rates" in page and "EUR for 2026-09" in page
     assert "+74.0%" in page  # US revenue 57.60 -> 100.24
@@ -48,12 +48,12 @@ def test_largest_accounts_and_loss_makers(page):
 
 def test_reconciliation_status_with_amount_at_risk(page):
     # open: L3 USD -10.00, L1 JPY -144 (* 0.0066 = 0.9504 -> 0.95), a DQ count; resolved: L1 USD -0.06
-    assert "3 open and 1 resolved breaks dated October 2026; amount at risk: $10.95." in page
+    assert "3 open and 1 resolved breaks dated October 2026; amount at risk: US$10.95." in page
     rows = re.findall(r"<tr><td>(L\d_[A-Z_]+|DATA_QUALITY)</td><td>([^<]*)</td><td class=\"num\">(\d+)</td>"
                       r"<td class=\"num\">(\d+)</td><td class=\"num\">([^<]*)</td><td class=\"num\">([^<]*)</td>", page)
-    assert ("L1_PRIMARY_VS_SECONDARY", "JPY", "1", "0", "¥144", "$0.95") in rows
-    assert ("L1_PRIMARY_VS_SECONDARY", "USD", "0", "1", "$0.00", "$0.00") in rows
-    assert ("L3_FINANCE_VS_ORDERSTREAM", "USD", "1", "0", "$10.00", "$10.00") in rows
+    assert ("L1_PRIMARY_VS_SECONDARY", "JPY", "1", "0", "¥144", "US$0.95") in rows
+    assert ("L1_PRIMARY_VS_SECONDARY", "USD", "0", "1", "US$0.00", "US$0.00") in rows
+    assert ("L3_FINANCE_VS_ORDERSTREAM", "USD", "1", "0", "US$10.00", "US$10.00") in rows
     assert ("DATA_QUALITY", "(counts)", "1", "0", "", "") in rows
 
 

@@ -10,12 +10,20 @@ The expected figures are computed by hand in tests/recon/scenario.py.
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from tests.finance.test_finance_report_browser import FLAGS, chromium
+from tests.test_demo import ISOLATED
+
 from . import scenario as sc
-from .conftest import break_rows, figures, key, norm, rows, run_pipeline, snapshot
+from .conftest import ROOT, break_rows, figures, key, norm, rows, run_pipeline, snapshot
 
 RUN1 = datetime(2026, 10, 3, 2, tzinfo=UTC)
 RUN2 = datetime(2026, 11, 1, 2, tzinfo=UTC)
@@ -174,3 +182,55 @@ def test_full_refresh_keeps_every_break(world):
     dbt_runner.run_dbt(["build", "--full-refresh", "--select", "path:models/marts/reconciliation"],
                        url=world["url"], as_of=RUN2)
     assert rows(world["url"], "select * from marts.fct_reconciliation_breaks order by break_id") == before
+
+
+def _chromium_offline(page: Path, *extra: str) -> subprocess.CompletedProcess:
+    """Headless Chromium on `page` in a network namespace of its own: nothing off the machine answers."""
+    return subprocess.run([*ISOLATED, chromium(), *[f for f in FLAGS if f != "--dump-dom"],
+                           f"--user-data-dir={page.parent / '.chromium-profile'}", *extra, page.as_uri()],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_data_docs_render_offline_with_each_run_named(world, gx_root, tmp_path):
+    site = gx_root / "gx" / "uncommitted" / "data_docs" / "local_site"
+    index = site / "index.html"
+    pages = list(site.rglob("*.html"))
+    assert len(pages) > 1
+    for page in pages:  # nothing off the site: scripts and styles are the vendored copies
+        assert not re.search(r'<(script|link)\b[^>]*(src|href)="https?:', page.read_text(encoding="utf-8")), page
+    assert (site / "static" / "vendor" / "bootstrap-table.min.js").exists()
+
+    dom = _chromium_offline(index, "--dump-dom")
+    # The validations table is drawn by bootstrap-table (and its Run Time filter by bootstrap-datepicker) from
+    # data in the page's script: if a script is missing, no row is drawn. The run names are read from the cells
+    # of the drawn rows, not from the script's data.
+    drawn = re.findall(r'<tr[^>]*data-href="validations/[^"]*"[^>]*>(.*?)</tr>', dom.stdout, re.S)
+    assert drawn, f"no validation row drawn offline (exit {dom.returncode}): {dom.stderr[-1500:]}"
+    cells = {re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip()
+             for row in drawn for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)}
+    for name in ("revenue_assurance_daily 2026-10-03T02:00Z", "revenue_assurance_daily 2026-11-01T02:00Z",
+                 "period_reconciliation 2026-11-01T02:00Z"):
+        assert name in cells, (name, sorted(cells)[:20])
+    assert "__none__" not in cells
+
+    shot = tmp_path / "data-docs-offline.png"
+    _chromium_offline(index, f"--screenshot={shot}", "--window-size=1400,900")
+    assert shot.exists() and shot.stat().st_size > 10_000
+    if os.environ.get("BILLING_DOCS_SCREENSHOTS"):  # refresh docs/data-docs-offline.png
+        shutil.copyfile(shot, ROOT / "docs" / "data-docs-offline.png")
+
+
+def test_data_docs_keep_the_last_runs_of_each_checkpoint(world, gx_root, tmp_path, monkeypatch):
+    from iaas_billing.recon import gx
+
+    root = tmp_path / "gx-copy"
+    shutil.copytree(gx_root, root)
+    monkeypatch.setenv(gx.KEEP_RUNS_ENV, "1")
+    index = gx.build_docs(world["url"], root=root)
+    daily = {p.name for p in (root / "gx" / "uncommitted" / "validations").glob("*/revenue_assurance_daily *")}
+    assert daily == {"revenue_assurance_daily 2026-11-01T02:00Z"}
+    pages = {p.parent.parent.name for p in index.parent.glob("validations/*/*/*/*.html")}
+    assert "revenue_assurance_daily 2026-10-03T02:00Z" not in pages
+    assert "revenue_assurance_daily 2026-11-01T02:00Z" in pages
+    html = index.read_text(encoding="utf-8")
+    assert "2026-10-03T02:00Z" not in html and "2026-11-01T02:00Z" in html

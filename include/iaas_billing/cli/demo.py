@@ -44,35 +44,14 @@ def _query(url, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
-def _print_findings(url) -> None:
+def _print_findings(url, truth: Path) -> None:
     print("\nInvoices issued for 2026-10:")
     for tenant, n, lines in _query(url, """
             select tenant, count(*), sum(line_count) from marts.fct_invoices
             where billing_period = date '2026-10-01' group by tenant order by tenant"""):
         print(f"  {tenant}: {n} invoices, {lines} lines")
-    print("\nTotals per currency (2026-10):          revenue (SO)          cost (HO)")
-    for currency, so, ho in _query(url, """
-            select currency,
-                   sum(total_amount) filter (where tenant = 'SO'),
-                   sum(total_amount) filter (where tenant = 'HO')
-            from marts.fct_invoices where billing_period = date '2026-10-01'
-            group by currency order by currency"""):
-        print(f"  {currency:<8}{so:>30,}{ho:>20,}")
-    print("\nFive largest accounts (SO, 2026-10):")
-    for account_id, country, currency, total in _query(url, """
-            select i.account_id, a.country, i.currency, i.total_amount
-            from marts.fct_invoices i join marts.dim_accounts a using (account_id)
-            where i.tenant = 'SO' and i.billing_period = date '2026-10-01'
-            order by i.total_amount * coalesce((select usd_per_unit from marts.fct_fx_rates_latest f
-                where f.currency = i.currency and f.billing_period = i.billing_period), 1) desc
-            limit 5"""):
-        print(f"  {account_id}  {country}  {total:>16,} {currency}")
-    print("\nReconciliation breaks found (open / resolved):")
-    for level, break_type, open_, resolved in _query(url, """
-            select recon_level, break_type, count(*) filter (where status = 'open'),
-                   count(*) filter (where status <> 'open')
-            from marts.fct_reconciliation_breaks group by 1, 2 order by 1, 2"""):
-        print(f"  {level:<27}{break_type:<24}{open_:>6}{resolved:>9}")
+    print()
+    print(summary.findings(OCTOBER, truth, url))
 
 
 def _write_outputs(url, out: Path) -> None:
@@ -112,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             started = time.monotonic()
             report = pipeline.run(out / "inbox", as_of, url=url)
             print(summary.run_summary(report) + f"\n  ({time.monotonic() - started:.1f}s)")
-        _print_findings(url)
+        _print_findings(url, out / "truth")
         _write_outputs(url, out)
     except BillingError as exc:
         print(f"demo: error: {exc}", file=sys.stderr)

@@ -146,7 +146,7 @@ def _run_checks(as_of: datetime, url: URL, levels: tuple[str, ...] | None, rebui
             summary.errors.append(f"{level}: model {defs.MODEL_SCHEMA}.{defs.LEVEL_DEFS[level].model} "
                                   "does not exist; level skipped")
 
-    results = gx.run_checkpoints(runnable, url) if runnable else []
+    results = gx.run_checkpoints(runnable, url, as_of=as_of) if runnable else []
     summary.docs = gx.docs_index()
     evaluated = [r.check for r in results if r.evaluated]
     with db.connect(url, autocommit=True, phase="reconciliation") as conn:

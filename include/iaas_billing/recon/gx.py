@@ -12,14 +12,22 @@
   expectation's `meta`. What is a break is the model's; the suites only name the types.
 - One validation definition per suite; two checkpoints: `revenue_assurance_daily` (L1, L2, data
   quality) and `period_reconciliation` (L3), each with an `UpdateDataDocsAction`.
+- Each checkpoint run is named by its checkpoint and the run's clock (`revenue_assurance_daily
+  2026-11-03T00:00Z`); the results and pages of the last `BILLING_GX_DOCS_KEEP_RUNS` runs (default 30) of
+  each checkpoint are kept, older ones deleted.
+- The site renders offline: the scripts and styles GX's pages load from CDNs are copied from
+  `data_docs_assets/` into the site's `static/vendor/` and the pages point at the copies.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import re
+import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import URL
@@ -35,6 +43,17 @@ CHECKPOINTS = {
     "revenue_assurance_daily": (defs.L1, defs.L2, defs.DQ),
     "period_reconciliation": (defs.L3,),
 }
+KEEP_RUNS_ENV = "BILLING_GX_DOCS_KEEP_RUNS"
+DEFAULT_KEEP_RUNS = 30
+ASSETS = Path(__file__).with_name("data_docs_assets")
+# A <script src> or <link href> to anywhere off the site: pointed at the vendored copy of its file, else dropped.
+_REMOTE_TAG = re.compile(r'<script\b[^>]*\bsrc="(https?://[^"]+)"[^>]*>\s*</script>'
+                         r'|<link\b[^>]*\bhref="(https?://[^"]+)"[^>]*>')
+# the CDN file names that are not the vendored file's own
+_ALIASES = {"jquery-3.7.1.min.js": "jquery.min.js",
+            "bootstrap-table-filter-control.css": "bootstrap-table-filter-control.min.css",
+            "all.min.css": "icons.css"}  # font-awesome: its few icons as characters (data_docs_assets/icons.css)
+_GX_IMAGES = re.compile(r'https://great-expectations-web-assets\.[^"/]+/([\w.-]+)(\?[^"]*)?')
 
 
 def gx_dir() -> Path:
@@ -42,7 +61,21 @@ def gx_dir() -> Path:
 
 
 def docs_index(root: Path | None = None) -> Path:
-    return (root or gx_dir()) / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    return docs_site(root) / "index.html"
+
+
+def docs_site(root: Path | None = None) -> Path:
+    return (root or gx_dir()) / "gx" / "uncommitted" / "data_docs" / "local_site"
+
+
+def keep_runs() -> int:
+    """How many runs of each checkpoint keep their results and Data Docs pages (at least 1)."""
+    return max(1, int(os.environ.get(KEEP_RUNS_ENV, DEFAULT_KEEP_RUNS)))
+
+
+def run_name(checkpoint: str, as_of: datetime) -> str:
+    """A run's name in the Data Docs: its checkpoint and its clock, to the minute in UTC."""
+    return f"{checkpoint} {as_of.astimezone(UTC):%Y-%m-%dT%H:%MZ}"
 
 
 @dataclass
@@ -154,16 +187,24 @@ def _tag(level: str) -> str:
     return "dq" if level == defs.DQ else level.split("_", 1)[0].lower()
 
 
-def run_checkpoints(levels: tuple[str, ...], url: URL, root: Path | None = None) -> list[CheckResult]:
-    """Run the checkpoints covering `levels`; one CheckResult per expectation of those levels."""
+def run_checkpoints(levels: tuple[str, ...], url: URL, root: Path | None = None,
+                    as_of: datetime | None = None) -> list[CheckResult]:
+    """Run the checkpoints covering `levels` at the clock `as_of` (default now); one CheckResult per
+    expectation of those levels."""
+    from great_expectations.core.run_identifier import RunIdentifier
+
     quiet.silence()
     root = root or gx_dir()
+    as_of = as_of or datetime.now(UTC)
     results: list[CheckResult] = []
     by_key = {(c.level, c.break_type): c for c in defs.CHECKS}
     with _exclusive(root), _connection_env(url):
         context = _context(root)
         for checkpoint in _ensure_objects(context, levels):
-            outcome = checkpoint.run()
+            # room for this run first: the index its UpdateDataDocsAction writes then lists the runs kept
+            prune_runs(root, keep_runs() - 1, checkpoint.name)
+            outcome = checkpoint.run(run_id=RunIdentifier(run_name=run_name(checkpoint.name, as_of),
+                                                          run_time=datetime.now(UTC)))
             for suite_result in outcome.run_results.values():
                 for res in suite_result.results:
                     meta = res.expectation_config.meta or {}
@@ -178,6 +219,7 @@ def run_checkpoints(levels: tuple[str, ...], url: URL, root: Path | None = None)
                     results.append(CheckResult(check, suite_result.suite_name, bool(res.success),
                                                int(observed) if observed is not None else None,
                                                None if observed is not None else "no observed value"))
+        serve_offline(docs_site(root))
     return results
 
 
@@ -187,5 +229,69 @@ def build_docs(url: URL | None = None, root: Path | None = None) -> Path:
     root = root or gx_dir()
     with _exclusive(root), _connection_env(url or db.database_url(start_local=False)):
         context = _context(root)
+        prune_runs(root, keep_runs())
         context.build_data_docs()
+        serve_offline(docs_site(root))
     return docs_index(root)
+
+
+def prune_runs(root: Path, keep: int, checkpoint: str | None = None) -> int:
+    """Delete the stored results and Data Docs pages of all but the `keep` latest runs of each checkpoint
+    (of `checkpoint` alone if named); returns how many runs went. A run is one run name and run time,
+    the checkpoint the run name's first word (`__none__` for runs from before runs were named)."""
+    stores = (root / "gx" / "uncommitted" / "validations", docs_site(root) / "validations")
+    runs: dict[str, set[tuple[str, str]]] = {}
+    for store in stores:
+        for run_time_dir in store.glob("*/*/*"):
+            if run_time_dir.is_dir():
+                name = run_time_dir.parent.name
+                runs.setdefault(name.split(" ", 1)[0], set()).add((run_time_dir.name, name))
+    gone = 0
+    for group, found in runs.items():
+        if checkpoint is not None and group != checkpoint:
+            continue
+        for run_time, name in sorted(found, reverse=True)[keep:]:
+            gone += 1
+            for store in stores:
+                for run_time_dir in store.glob(f"*/{glob_escape(name)}/{glob_escape(run_time)}"):
+                    shutil.rmtree(run_time_dir)
+                    if not any(run_time_dir.parent.iterdir()):
+                        run_time_dir.parent.rmdir()
+    return gone
+
+
+def glob_escape(name: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
+def serve_offline(site: Path) -> None:
+    """Copy the vendored scripts and styles into the site and point every page at them, so that the site
+    renders with no network (GX's templates load them from CDNs; docs/reconciliation.md)."""
+    if not site.is_dir():
+        return
+    vendor = site / "static" / "vendor"
+    vendor.mkdir(parents=True, exist_ok=True)
+    vendored = set()
+    for asset in ASSETS.iterdir():
+        if asset.suffix in (".js", ".css"):
+            shutil.copyfile(asset, vendor / asset.name)
+            vendored.add(asset.name)
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if "https://" not in text:
+            continue
+        static = Path(os.path.relpath(site / "static", page.parent)).as_posix()
+
+        def local(match: re.Match, static: str = static) -> str:
+            url = match.group(1) or match.group(2)
+            name = url.split("?", 1)[0].rsplit("/", 1)[-1]
+            name = _ALIASES.get(name, name)
+            if name not in vendored:
+                return ""
+            if match.group(1):
+                return f'<script src="{static}/vendor/{name}"></script>'
+            return f'<link rel="stylesheet" href="{static}/vendor/{name}">'
+
+        text = _REMOTE_TAG.sub(local, text)
+        text = _GX_IMAGES.sub(lambda m, static=static: f"{static}/images/{m.group(1)}", text)
+        page.write_text(text, encoding="utf-8")

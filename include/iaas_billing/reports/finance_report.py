@@ -8,7 +8,7 @@ from html import escape
 from pathlib import Path
 
 from babel.dates import format_date
-from babel.numbers import format_currency, format_percent
+from babel.numbers import format_percent, get_currency_symbol
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from sqlalchemy.engine import URL
@@ -66,14 +66,28 @@ def previous_period(period: date) -> date:
     return date(period.year - 1, 12, 1) if period.month == 1 else date(period.year, period.month - 1, 1)
 
 
+# The pack sets currencies side by side, where a bare "$" (the symbol en_US gives USD, en_CA CAD, en_AU AUD,
+# en_SG SGD) would be ambiguous: the dollar currencies get an explicit prefix, every other symbol is the
+# locale's own (docs/finance.md).
+DOLLAR_SYMBOLS = {"USD": "US$", "CAD": "CA$", "AUD": "A$", "SGD": "S$", "NZD": "NZ$", "HKD": "HK$"}
+
+
+def _unambiguous(value: Decimal, currency: str, locale: str) -> str:
+    text = money(value, currency, locale)
+    symbol = DOLLAR_SYMBOLS.get(currency)
+    if symbol is None or symbol in text:
+        return text
+    return text.replace(get_currency_symbol(currency, locale=locale), symbol, 1)
+
+
 def usd(value: Decimal | None) -> str:
-    return "n/a" if value is None else format_currency(value, "USD", locale="en_US")
+    return "n/a" if value is None else _unambiguous(value, "USD", "en_US")
 
 
 def local(value: Decimal | None, currency: str, country: str | None) -> str:
     if value is None:
         return "n/a"
-    return money(value, currency, COUNTRY_LOCALES.get(country or "", DEFAULT_LOCALE))
+    return _unambiguous(value, currency, COUNTRY_LOCALES.get(country or "", DEFAULT_LOCALE))
 
 
 def pct(value: Decimal | None) -> str:
@@ -239,19 +253,22 @@ def build(period: date, url: URL | None = None) -> dict:
                   for r in dims(period, dimension)]
         return bar_chart(groups, title)
 
+    # No previous month (the first one invoiced): its comparisons are left out, not shown as n/a. A previous
+    # month whose USD total is unknown (a missing rate) still shows n/a, beside the missing-rate warning.
     headline = []
     for key, label in (("revenue_usd", "Revenue"), ("cost_usd", "Cost"), ("margin_usd", "Margin")):
-        now, was = total[key], before[key] if before else None
-        headline.append({"label": label, "now": usd(now), "before": usd(was), "change": change(now, was)})
+        now = total[key]
+        headline.append({"label": label, "now": usd(now), "before": usd(before[key]) if before else None,
+                         "change": change(now, before[key]) if before else ""})
     headline.append({"label": "Margin %", "now": pct(total["margin_pct"]),
-                     "before": pct(before["margin_pct"]) if before else "n/a", "change": ""})
+                     "before": pct(before["margin_pct"]) if before else None, "change": ""})
     comparison = []
-    for row in dims(period, "country"):
+    for row in dims(period, "country") if before else []:
         was = data["usd"].get((prev, "country", row["dimension_value"]))
         comparison.append({"country": row["dimension_value"], "revenue": usd(row["revenue_usd"]),
-                           "revenue_before": usd(was["revenue_usd"]) if was else "n/a",
-                           "change": change(row["revenue_usd"], was["revenue_usd"] if was else None),
-                           "margin": usd(row["margin_usd"]), "margin_before": usd(was["margin_usd"]) if was else "n/a"})
+                           "revenue_before": usd(was["revenue_usd"]) if was else "",
+                           "change": change(row["revenue_usd"], was["revenue_usd"]) if was else "new",
+                           "margin": usd(row["margin_usd"]), "margin_before": usd(was["margin_usd"]) if was else ""})
     recon = None
     if data["recon"] is not None:
         recon = {"rows": [{**r, "amount": local(r["amount_at_risk"], r["currency"], None) if r["currency"] else "",
