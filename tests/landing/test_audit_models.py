@@ -11,7 +11,7 @@ from iaas_billing.base import dbt_runner
 from .conftest import CONTROL_HEADER, FINANCE_HEADER, PRIMARY_HEADER, event
 
 MODELS = ["stg_inbox__inbox_files", "stg_inbox__order_events", "stg_inbox__quarantined_rows",
-          "stg_inbox__superseded_rows",
+          "stg_inbox__superseded_rows", "stg_inbox__order_event_repeats",
           "int_inbox_file_versions", "int_inbox_files_scheduled", "int_inbox_files_expected", "fct_inbox_files",
           "fct_quarantined_rows"]
 
