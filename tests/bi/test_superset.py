@@ -59,8 +59,9 @@ EXPECTED = {
     "Open breaks by level and type": """
         select recon_level, break_type, count(*), min(business_date), max(current_date - business_date)
         from marts.fct_reconciliation_breaks where status = 'open' group by 1, 2""",
-    "Open breaks' amounts by currency (no USD column in the mart)": """
-        select currency, recon_level, count(*), sum(abs(difference))
+    "Amount at risk, USD": "select sum(amount_usd) from marts.fct_reconciliation_breaks where status = 'open'",
+    "Open breaks: amount at risk in USD": """
+        select recon_level, break_type, sum(amount_usd), count(*), count(*) filter (where amount_usd is null)
         from marts.fct_reconciliation_breaks where status = 'open' and currency is not null group by 1, 2""",
     "Open breaks by business date and level": """
         select date_trunc('day', business_date), recon_level, count(*)
