@@ -40,9 +40,6 @@ from iaas_billing.base import settings
 from iaas_billing.jobs import assets
 
 PERIOD_CLOSED = Asset(name=assets.PERIOD_CLOSED[0], uri=assets.PERIOD_CLOSED[1])
-# the break models the checks read (the exposure recon_checks) and their upstream; only tests whose parents are
-# all built ("cautious")
-BUILD_ARGS = ["build", "--select", "+exposure:recon_checks", "--indirect-selection", "cautious"]
 # how long after its clock the daily run waits for the previous day's inputs before it checks what is there:
 # a file up to ~3 h late is still landed in time by the hourly ingest runs of 02:00 and 03:00 UTC
 LATE_GRACE = timedelta(minutes=90)
@@ -140,10 +137,10 @@ def revenue_assurance():
     def build_models(dag_run=None) -> dict:
         """dbt build of the candidate models and everything upstream of them, at the run's clock; every hourly
         extract up to the clock is expected (a silent order stream is missing files, not a quiet day)."""
-        from iaas_billing.base import dbt_runner
+        from iaas_billing import recon
 
         as_of = _as_of(dag_run)
-        return dbt_runner.run_dbt(BUILD_ARGS, as_of=as_of, vars={"inbox_range_end": as_of.isoformat()}).counts
+        return recon.build_for_checks(as_of, vars={"inbox_range_end": as_of.isoformat()})
 
     @task(pool=WAREHOUSE_POOL)
     @fails_fast
@@ -174,9 +171,9 @@ def reconcile_period():
     @fails_fast
     def build_models(dag_run=None, triggering_asset_events=None) -> dict:
         """dbt build of the candidate models and everything upstream, so the new invoices are seen."""
-        from iaas_billing.base import dbt_runner
+        from iaas_billing import recon
 
-        return dbt_runner.run_dbt(BUILD_ARGS, as_of=_as_of(dag_run, triggering_asset_events)).counts
+        return recon.build_for_checks(_as_of(dag_run, triggering_asset_events))
 
     @task(pool=WAREHOUSE_POOL)
     @fails_fast

@@ -31,6 +31,14 @@ log = logging.getLogger(__name__)
 
 # the candidates and the break models (the exposure recon_checks names the latter)
 INTERMEDIATE_SELECTOR = "path:models/intermediate/reconciliation path:models/marts/interface/recon_*"
+# What the revenue-assurance DAGs build before their checks: the break models and everything upstream of them, at
+# the run's clock (only tests whose parents are all built: "cautious"). dbt replaces a view or a table by renaming
+# the old one away and dropping it with CASCADE, which also drops the views built on it that the selection left out
+# (fct_rated_usage_daily, a view over int_usage_rated_daily_lines): build_for_checks builds those views again.
+# tests/dags/test_scheduler.py caught the lost mart.
+UPSTREAM_BUILD = ["build", "--select", "+exposure:recon_checks", "--indirect-selection", "cautious"]
+VIEWS_SQL = ("select table_schema, table_name from information_schema.views"
+             " where table_schema not in ('pg_catalog', 'information_schema')")
 MARTS_SELECTOR = "path:models/staging/audit path:models/marts/reconciliation"
 
 
@@ -111,6 +119,30 @@ def missing_files_line(names: list[str], most: int = 10) -> str:
 
 def _short(level: str) -> str:
     return level.split("_", 1)[0] if level != defs.DQ else "DQ"
+
+
+def build_for_checks(as_of: datetime, url: URL | None = None, vars: dict | None = None) -> dict:
+    """dbt build of the break models and everything upstream at the clock `as_of` (UPSTREAM_BUILD), every view that
+    was there before still there after; the build's counts."""
+    import json
+
+    from iaas_billing.base import db, dbt_runner
+
+    def views() -> set[tuple[str, str]]:
+        with db.connect(url, autocommit=True) as conn:
+            return set(conn.execute(VIEWS_SQL).fetchall())
+
+    before = views()
+    result = dbt_runner.run_dbt(UPSTREAM_BUILD, url=url, as_of=as_of, vars=vars)
+    lost = before - views()
+    if lost:
+        manifest = json.loads(((result.run_results or dbt_runner.run_results_path()).parent / "manifest.json").read_text())
+        models = {(n["schema"], n["alias"] or n["name"]): n["name"] for n in manifest["nodes"].values()
+                  if n["resource_type"] == "model"}
+        names = sorted(models[v] for v in lost if v in models)
+        log.info("views dropped with the relations they read, built again: %s", ", ".join(names))
+        dbt_runner.run_dbt(["run", "--select", *names], url=url, as_of=as_of, vars=vars)
+    return result.counts
 
 
 def run_checks(as_of: datetime, url: URL | None = None, *, levels: tuple[str, ...] | None = None,
