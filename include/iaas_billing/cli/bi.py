@@ -16,8 +16,6 @@ import io
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +30,7 @@ from sqlalchemy.engine import URL
 
 from iaas_billing.base import db, settings
 from iaas_billing.base.errors import BillingError
+from iaas_billing.cli import processes
 
 BI_DIR = settings.PROJECT_ROOT / "bi"
 VENV = settings.LOCAL_DIR / "superset-venv"
@@ -170,7 +169,7 @@ class LocalSuperset:
         migrated.write_text(_template_digest())
         self.load_dashboards()
         if not self.alive():
-            if _port_taken(self.port):
+            if processes.port_taken(self.port):
                 raise BillingError(f"port {self.port} on 127.0.0.1 is taken: choose another with BI_PORT")
             log = open(self.home / "logs" / "superset.log", "ab")  # noqa: SIM115 - the child keeps it
             proc = subprocess.Popen(
@@ -228,58 +227,13 @@ class LocalSuperset:
             session = {os.getsid(pid)}
         except ProcessLookupError:
             return []
-        members = _session_members(session)
-        _signal(members, signal.SIGTERM)
-        deadline = time.monotonic() + wait_seconds
-        while time.monotonic() < deadline and _session_members(session):
-            time.sleep(0.2)
-        survivors = _session_members(session)
-        _signal(survivors, signal.SIGKILL)
-        return sorted(members | survivors)
+        return processes.stop_sessions(session, wait_seconds)
 
     def _pid(self) -> int | None:
-        try:
-            return int(self.pid_file.read_text())
-        except (FileNotFoundError, ValueError):
-            return None
+        return processes.read_pid(self.pid_file)
 
     def alive(self) -> bool:
-        pid = self._pid()
-        if pid is None:
-            return False
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except FileNotFoundError:
-            return False
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def _session_members(sessions: set[int]) -> set[int]:
-    """Every live process whose session is one of these (read from /proc: the 6th field of stat)."""
-    members = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError, IndexError):
-            continue
-        if fields[0] != "Z" and int(fields[3]) in sessions:
-            members.add(int(entry.name))
-    return members
-
-
-def _signal(pids: set[int], sig: int) -> None:
-    for pid in pids:
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
-
-
-def _port_taken(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+        return processes.alive(self._pid())
 
 
 def from_environment(*, start_local: bool = True) -> LocalSuperset:

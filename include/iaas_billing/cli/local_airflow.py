@@ -13,8 +13,6 @@ import argparse
 import json
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +24,7 @@ from sqlalchemy.engine import URL
 
 from iaas_billing.base import db, settings
 from iaas_billing.base.errors import BillingError
+from iaas_billing.cli import processes
 
 COMPONENTS = ("scheduler", "dag-processor", "triggerer", "api-server")
 POOL = ("billing_warehouse", "1", "one writer of the warehouse at a time (landing, dbt, bill run, breaks)")
@@ -101,7 +100,7 @@ class LocalAirflow:
         for name in COMPONENTS:
             if self._alive(name):
                 continue
-            if name == "api-server" and _port_taken(self.port):
+            if name == "api-server" and processes.port_taken(self.port):
                 raise BillingError(f"port {self.port} on 127.0.0.1 is taken: choose another with AIRFLOW_PORT")
             log = open(self.home / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
             command = [sys.executable, "-m", "airflow", name]
@@ -170,61 +169,16 @@ class LocalAirflow:
                 except ProcessLookupError:
                     pass
             (self.run_dir / f"{name}.pid").unlink(missing_ok=True)
-        members = _session_members(set(sessions.values()))
-        _signal(members, signal.SIGTERM)
-        deadline = time.monotonic() + wait_seconds
-        while time.monotonic() < deadline and _session_members(set(sessions.values())):
-            time.sleep(0.2)
-        survivors = _session_members(set(sessions.values()))
-        _signal(survivors, signal.SIGKILL)
-        return sorted(members | survivors)
+        return processes.stop_sessions(set(sessions.values()), wait_seconds)
 
     def running(self) -> list[str]:
         return [name for name in COMPONENTS if self._alive(name)]
 
     def _pid(self, name: str) -> int | None:
-        try:
-            return int((self.run_dir / f"{name}.pid").read_text())
-        except (FileNotFoundError, ValueError):
-            return None
+        return processes.read_pid(self.run_dir / f"{name}.pid")
 
     def _alive(self, name: str) -> bool:
-        pid = self._pid(name)
-        if pid is None:
-            return False
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except FileNotFoundError:
-            return False
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def _session_members(sessions: set[int]) -> set[int]:
-    """Every live process whose session is one of these (read from /proc: the 6th field of stat)."""
-    members = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError, IndexError):
-            continue
-        if fields[0] != "Z" and int(fields[3]) in sessions:
-            members.add(int(entry.name))
-    return members
-
-
-def _signal(pids: set[int], sig: int) -> None:
-    for pid in pids:
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
-
-
-def _port_taken(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+        return processes.alive(self._pid(name))
 
 
 def from_environment() -> LocalAirflow:
