@@ -58,7 +58,7 @@ def test_open_breaks_amount_usd_sums_to_what_the_pack_prints(breaks_url):
                                 " where status = 'open'").fetchone()[0]
     # what the pack prints: the sum of its rows' amount_at_risk_usd (finance_report.build)
     printed = finance_report.usd(sum((r["amount_at_risk_usd"] for r in pack_rows if r["currency"]), D(0)))
-    assert printed == "$11.51"
+    assert printed == "US$11.51"
     assert finance_report.usd(open_sum) == printed
     # rounding each break alone would print a cent less: the test can tell the two apart
     alone = sum(round(abs(d) * {"JPY": D("0.0066"), "EUR": D("1.08"), "BHD": D("2.6596"), "USD": D(1)}[c], 2)

@@ -129,7 +129,7 @@ def test_finance_pack_has_a_section_per_scenario(scenarios, tmp_path):
     section = page[page.index("What-if pricing scenarios"):page.index("<footer>")]
     assert section.count("<h3>") == 3
     cpu = section[section.index("<h3>cpu-plus-10</h3>"):section.index("<h3>trial</h3>")]
-    assert "Revenue $213.85 &rarr; $222.22 (+3.9%); margin $116.83 &rarr; $125.20 (+$8.37)" in cpu
+    assert "Revenue US$213.85 &rarr; US$222.22 (+3.9%); margin US$116.83 &rarr; US$125.20 (+US$8.37)" in cpu
     assert "¥15,180" in cpu and "BHD5.861" in cpu
 
 
