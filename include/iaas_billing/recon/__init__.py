@@ -139,9 +139,10 @@ def build_for_checks(as_of: datetime, url: URL | None = None, vars: dict | None 
         manifest = json.loads(((result.run_results or dbt_runner.run_results_path()).parent / "manifest.json").read_text())
         models = {(n["schema"], n["alias"] or n["name"]): n["name"] for n in manifest["nodes"].values()
                   if n["resource_type"] == "model"}
-        names = sorted(models[v] for v in lost if v in models)
-        log.info("views dropped with the relations they read, built again: %s", ", ".join(names))
-        dbt_runner.run_dbt(["run", "--select", *names], url=url, as_of=as_of, vars=vars)
+        names = sorted(models[v] for v in lost if v in models)  # ours: dbt's models, nothing else
+        if names:
+            log.info("views dropped with the relations they read, built again: %s", ", ".join(names))
+            dbt_runner.run_dbt(["run", "--select", *names], url=url, as_of=as_of, vars=vars)
     return result.counts
 
 
