@@ -37,7 +37,8 @@ create table if not exists raw.inbox_files (
     constraint version_positive check (version >= 1),
     constraint sha256_is_hex check (sha256 ~ '^[0-9a-f]{64}$'),
     constraint known_file_kind check (file_kind in (
-        'catalog', 'accounts', 'orders', 'control', 'primary_billing', 'finance_gl', 'fx_rates', 'unknown')),
+        'catalog', 'accounts', 'orders', 'control', 'primary_billing', 'finance_gl', 'fx_rates',
+        'tax_rates', 'sales_entities', 'unknown')),
     -- 'landing' exists only inside the transaction that lands the file.
     constraint known_status check (status in (
         'landing', 'landed', 'landed_with_quarantine', 'quarantined', 'rejected', 'unknown_kind'))
@@ -80,6 +81,37 @@ create table if not exists raw.accounts (
     country text not null,
     currency text not null,
     created_at timestamptz not null,
+    tax_id text,                      -- optional column (rules §9): null where empty or absent
+    payment_terms_days integer,       -- optional column (rules §9): null where empty or absent (30 applies)
+    raw_record text not null,
+    primary key (file_id, line_number)
+);
+
+-- Tax rate snapshots (rules §9): each accepted tax_rates_<YYYYMMDD>.csv lands whole or not at all (like a
+-- catalogue upload); the newest snapshot is the tax table. snapshot_date is the file name's date.
+create table if not exists raw.tax_rates (
+    file_id bigint not null,
+    line_number integer not null,
+    snapshot_date date not null,
+    country text not null,
+    tax_name text not null,
+    rate numeric(9, 6) not null,
+    reverse_charge boolean not null,
+    effective_from date not null,
+    raw_record text not null,
+    primary key (file_id, line_number),
+    constraint rate_is_fraction check (rate >= 0 and rate <= 1)
+);
+
+-- Issuing entities of the sales office, one per country (rules §9): full snapshots, landed whole or not at all.
+create table if not exists raw.sales_entities (
+    file_id bigint not null,
+    line_number integer not null,
+    snapshot_date date not null,
+    country text not null,
+    legal_name text not null,
+    address text not null,
+    tax_registration_id text not null,
     raw_record text not null,
     primary key (file_id, line_number)
 );
@@ -254,6 +286,17 @@ begin
         alter table raw.quarantined_rows add column reason_code text not null default 'unspecified';
         alter table raw.quarantined_rows alter column reason_code drop default;
     end if;
+    -- rules §9: the tax feeds' kinds and the accounts file's optional columns
+    if not exists (select 1 from pg_constraint where conname = 'known_file_kind'
+                   and conrelid = 'raw.inbox_files'::regclass
+                   and pg_get_constraintdef(oid) like '%tax_rates%') then
+        alter table raw.inbox_files drop constraint if exists known_file_kind;
+        alter table raw.inbox_files add constraint known_file_kind check (file_kind in (
+            'catalog', 'accounts', 'orders', 'control', 'primary_billing', 'finance_gl', 'fx_rates',
+            'tax_rates', 'sales_entities', 'unknown'));
+    end if;
+    alter table raw.accounts add column if not exists tax_id text,
+                             add column if not exists payment_terms_days integer;
     -- What the order tables no longer carry (see above).
     if to_regclass('raw.order_events_resource_idx') is not null then
         drop index raw.order_events_resource_idx;

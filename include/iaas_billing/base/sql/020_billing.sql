@@ -86,3 +86,39 @@ begin
     end if;
 end
 $$;
+
+-- Legal invoices (rules §9). What an SO invoice was issued with stays on it: its net, tax and gross, its
+-- payment terms, its issuer and the customer's tax registration, as the bill run copied them from
+-- marts.fct_invoices_due when it closed the period. Null on invoices issued before §9 (and the issuer and
+-- tax columns on HO cost statements). due_date is derived (fct_invoices): issued_at's UTC date + terms.
+alter table billing.invoices
+    add column if not exists country text,
+    add column if not exists net_amount numeric,
+    add column if not exists tax_amount numeric,
+    add column if not exists gross_amount numeric,
+    add column if not exists payment_terms_days integer,
+    add column if not exists issuer_legal_name text,
+    add column if not exists issuer_address text,
+    add column if not exists issuer_tax_registration_id text,
+    add column if not exists customer_tax_id text;
+
+-- The tax treatment each SO line was issued with (null on HO lines and on lines issued before §9).
+alter table billing.invoice_lines
+    add column if not exists tax_name text,
+    add column if not exists tax_rate numeric,
+    add column if not exists is_reverse_charge boolean;
+
+-- One row per issued SO invoice and tax group (tax name, rate, reverse charge): the tax is rounded once per
+-- group, half away from zero, to the currency's minor units. Written with the invoices, never changed.
+create table if not exists billing.invoice_taxes (
+    invoice_id text not null references billing.invoices (invoice_id),
+    tax_name text not null,
+    rate numeric not null,
+    is_reverse_charge boolean not null,
+    taxable_amount numeric not null,
+    tax_amount numeric not null,
+    issued_at timestamptz not null,
+    primary key (invoice_id, tax_name, rate, is_reverse_charge),
+    constraint rate_is_fraction check (rate >= 0 and rate <= 1),
+    constraint reverse_charge_untaxed check (not is_reverse_charge or (rate = 0 and tax_amount = 0))
+);
