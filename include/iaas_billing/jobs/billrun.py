@@ -37,7 +37,7 @@ from sqlalchemy.engine import URL
 from iaas_billing.base import db, locks
 from iaas_billing.base.errors import BillingError
 
-RULES = ("5.1", "5.4", "5.5", "9")  # docs/rules.md: closes due periods once, issuing the adjustment lines due onto them
+RULES = ("5.1", "5.4", "5.5", "9.6", "9.7")  # docs/rules.md: closes due periods once, issuing the adjustment lines due onto them
 
 log = logging.getLogger(__name__)
 
