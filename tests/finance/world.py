@@ -8,6 +8,8 @@ from decimal import Decimal as D
 
 import psycopg
 
+from tests.rating.raw_rows import insert_tax_tables
+
 OCT, SEP = date(2026, 10, 1), date(2026, 9, 1)
 
 ACCOUNTS = [  # account_id, name, country, currency
@@ -176,7 +178,7 @@ def _file(conn, name: str, kind: str, rows: int) -> int:
 
 
 def load_inputs(conn: psycopg.Connection) -> None:
-    """Accounts, catalogue and fx rates into raw, as landing would have written them."""
+    """Accounts, catalogue, fx rates and the tax tables into raw, as landing would have written them."""
     fid = _file(conn, "accounts_20260901.csv", "accounts", len(ACCOUNTS))
     for n, (acc, name, country, cur) in enumerate(ACCOUNTS, start=2):
         conn.execute("insert into raw.accounts (file_id, line_number, account_id, account_name, country, currency,"
@@ -193,6 +195,7 @@ def load_inputs(conn: psycopg.Connection) -> None:
         for n, (period, cur, rate) in enumerate(rates, start=2):
             conn.execute("insert into raw.fx_rates (file_id, line_number, period, currency, usd_per_unit, raw_record)"
                          " values (%s, %s, %s, %s, %s, '')", (fid, n, period, cur, rate))
+    insert_tax_tables(conn, _file)  # the tax tables (rules §9) every world with SO lines delivers
 
 
 def load_invoices(conn: psycopg.Connection, schema: str = "marts") -> None:
