@@ -3,10 +3,14 @@ tests."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
 
 import psycopg
+
+from tests import tax_tables
+from tests.rating.raw_rows import insert_tax_tables
 
 OCT, SEP = date(2026, 10, 1), date(2026, 9, 1)
 
@@ -80,12 +84,14 @@ INVOICE_LINES_DDL = """
 create table if not exists {schema}.fct_invoice_lines (
     invoice_id text, tenant text, account_id text, billing_period date, sku text, charge_type text,
     rate_kind text, unit_price numeric, quantity numeric, currency text, amount numeric, adjusted_period date,
-    line_number integer)
+    line_number integer, tax_name text, tax_rate numeric, is_reverse_charge boolean)
 """
 INVOICES_DDL = """
 create table if not exists {schema}.fct_invoices (
     invoice_id text, tenant text, account_id text, billing_period date, currency text,
-    total_amount numeric, line_count integer, issued_at timestamptz)
+    total_amount numeric, line_count integer, issued_at timestamptz, country text, net_amount numeric,
+    tax_amount numeric, gross_amount numeric, payment_terms_days integer, due_date date, issuer_legal_name text,
+    issuer_address text, issuer_tax_registration_id text, customer_tax_id text, has_reverse_charge boolean)
 """
 BREAKS_DDL = """
 create table if not exists marts.fct_reconciliation_breaks (
@@ -176,7 +182,7 @@ def _file(conn, name: str, kind: str, rows: int) -> int:
 
 
 def load_inputs(conn: psycopg.Connection) -> None:
-    """Accounts, catalogue and fx rates into raw, as landing would have written them."""
+    """Accounts, catalogue, fx rates and the tax tables into raw, as landing would have written them."""
     fid = _file(conn, "accounts_20260901.csv", "accounts", len(ACCOUNTS))
     for n, (acc, name, country, cur) in enumerate(ACCOUNTS, start=2):
         conn.execute("insert into raw.accounts (file_id, line_number, account_id, account_name, country, currency,"
@@ -193,25 +199,43 @@ def load_inputs(conn: psycopg.Connection) -> None:
         for n, (period, cur, rate) in enumerate(rates, start=2):
             conn.execute("insert into raw.fx_rates (file_id, line_number, period, currency, usd_per_unit, raw_record)"
                          " values (%s, %s, %s, %s, %s, '')", (fid, n, period, cur, rate))
+    insert_tax_tables(conn, _file)  # the tax tables (rules §9) every world with SO lines delivers
 
 
 def load_invoices(conn: psycopg.Connection, schema: str = "marts") -> None:
     """fct_invoice_lines and fct_invoices with the interface columns, as the bill run publishes them."""
     charge_types = {s[0]: s[3] for s in SKUS}
     currencies = {a[0]: a[3] for a in ACCOUNTS}
+    countries = {a[0]: a[2] for a in ACCOUNTS}
     conn.execute(f"create schema if not exists {schema}")
     conn.execute(INVOICE_LINES_DDL.format(schema=schema))
     conn.execute(INVOICES_DDL.format(schema=schema))
     for number, (tenant, acc, period, sku, kind, price, qty, amount, adjusted) in zip(line_numbers(), LINES,
                                                                                          strict=True):
-        conn.execute(f"insert into {schema}.fct_invoice_lines values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+        tax_name, rate, _ = tax_tables.RATES[countries[acc]] if tenant == "SO" else (None, None, None)
+        conn.execute(f"insert into {schema}.fct_invoice_lines values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"
+                     "%s,%s,%s)",
                      (invoice_id(tenant, acc, period), tenant, acc, period, sku, charge_types[sku], kind, price,
-                      qty, currencies[acc], amount, adjusted, number))
+                      qty, currencies[acc], amount, adjusted, number, tax_name, rate,
+                      False if tenant == "SO" else None))
     for (tenant, acc, period), total in TOTALS.items():
         count = sum(1 for t, a, p, *_ in LINES if (t, a, p) == (tenant, acc, period))
-        conn.execute(f"insert into {schema}.fct_invoices values (%s,%s,%s,%s,%s,%s,%s,%s)",
-                     (invoice_id(tenant, acc, period), tenant, acc, period, currencies[acc], total, count,
-                      _issued_at(period)))
+        issued = _issued_at(period)
+        tax, legal = (_tax(acc, total), tax_tables.entity(countries[acc])) if tenant == "SO" else (D(0), None)
+        due = date.fromisoformat(issued[:10]) + timedelta(days=30) if tenant == "SO" else None
+        conn.execute(f"insert into {schema}.fct_invoices values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"
+                     "%s,%s)",
+                     (invoice_id(tenant, acc, period), tenant, acc, period, currencies[acc], total, count, issued,
+                      countries[acc], total, tax, total + tax, 30 if tenant == "SO" else None, due,
+                      *(legal[1:] if legal else (None, None, None)), None, False))
+
+
+def _tax(account_id: str, net: D) -> D:
+    """The SO invoice's tax at its country's rate in tests/tax_tables.py (no account of the world has a tax_id, so
+    no reverse charge), rounded half away from zero to the currency's minor units (rules §9.4)."""
+    country, currency = next((a[2], a[3]) for a in ACCOUNTS if a[0] == account_id)
+    minor = {"USD": 2, "JPY": 0, "BHD": 3, "EUR": 2}[currency]
+    return (net * tax_tables.RATES[country][1]).quantize(D(1).scaleb(-minor), rounding=ROUND_HALF_UP)
 
 
 def load_ledger(conn: psycopg.Connection) -> None:
