@@ -16,7 +16,6 @@ def explain_taxes(url, invoice: str, capsys) -> str:
     return out
 
 
-@pytest.mark.rule("9")
 def test_two_rates_on_one_invoice_the_adjustment_at_its_own_periods_rate(finance_url, capsys):
     out = explain_taxes(finance_url, "SO-202610-000001", capsys)
     expected = [
@@ -42,7 +41,6 @@ def test_two_rates_on_one_invoice_the_adjustment_at_its_own_periods_rate(finance
     assert "!!" not in out
 
 
-@pytest.mark.rule("9")
 def test_yen_bahraini_dinar_and_reverse_charge(finance_url, capsys):
     jpy = explain_taxes(finance_url, "SO-202610-000002", capsys).splitlines()
     assert "    9264 x 0.1 = 926.4 exactly" in jpy
