@@ -20,7 +20,7 @@ def _cmd_invoices_render(args: argparse.Namespace) -> int:
     from iaas_billing.reports import invoices_render
 
     written = invoices_render.render(args.period, Path(args.out))
-    print(f"{len(written)} invoice documents for {args.period:%Y-%m} written to {args.out}")
+    print(f"{len(written)} invoice documents (HTML and PDF) for {args.period:%Y-%m} written to {args.out}")
     return 0
 
 
@@ -56,11 +56,11 @@ def _group(subparsers, name: str, help_text: str):
 
 
 def register_invoices(subparsers) -> None:
-    """`invoices render`: one printable HTML document per issued invoice of a period."""
+    """`invoices render`: each issued invoice of a period as HTML and PDF."""
     group = _group(subparsers, "invoices", "issued invoices: render documents")
     render = group.add_parser(
-        "render", help="write one HTML document per issued invoice of a period",
-        description="Write one printable HTML page per issued invoice (both tenants) of --period into --out, "
+        "render", help="write each issued invoice of a period as HTML and PDF",
+        description="Write each issued invoice (both tenants) of --period into --out as HTML and as PDF (A4), "
         "with an index.html. Amounts are formatted for the account's currency and country.")
     render.add_argument("--period", required=True, type=parse_period, help="billing period, YYYY-MM")
     render.add_argument("--out", required=True, help="output directory (created if missing)")
