@@ -1,6 +1,8 @@
 """`iaas-billing explain` of tax lines, and the legal PDF, on a hand-made month through the real pipeline (rules §9).
 
-Inbox written here, landed by the real landing, real `dbt build`s and the real bill run:
+Catalogue and orders written as inbox files and landed by the real landing; the accounts (seven columns) and
+the tax feeds written to raw as landing writes them (their landing is another part of issue 18); real
+`dbt build`s and the real bill run:
 
   catalog_20260101.csv          cpu hourly EUR, SO 0.05 / HO 0.02, from 2026-01-01
   accounts_20260930.csv         ACC-1 DE EUR, no tax_id, terms empty (30 days);
@@ -35,6 +37,7 @@ from decimal import Decimal
 import pytest
 
 from iaas_billing import cli, landing
+from iaas_billing.base import db
 from iaas_billing.jobs import billrun
 from iaas_billing.reports import explain_tax
 
@@ -56,6 +59,36 @@ def _write(inbox, name, lines):
     (inbox / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+RAW = {  # file -> (kind, table, columns, rows), as landing writes them
+    "accounts_20260930.csv": ("accounts", "accounts", (
+        "account_id", "account_name", "country", "currency", "created_at", "tax_id", "payment_terms_days"), [
+        ("ACC-1", "Rhein Daten GmbH", "DE", "EUR", "2026-01-01T00:00:00Z", None, None),
+        ("ACC-2", "Elbe Cloud AG", "DE", "EUR", "2026-01-01T00:00:00Z", "DE811907980", 15)]),
+    "tax_rates_20260901.csv": ("tax_rates", "tax_rates", (
+        "snapshot_date", "country", "tax_name", "rate", "reverse_charge", "effective_from"), [
+        ("2026-09-01", "DE", "VAT", Decimal("0.16"), True, "2020-01-01"),
+        ("2026-09-01", "DE", "VAT", Decimal("0.19"), True, "2026-11-01")]),
+    "sales_entities_20260901.csv": ("sales_entities", "sales_entities", (
+        "snapshot_date", "country", "legal_name", "address", "tax_registration_id"), [
+        ("2026-09-01", "DE", "Cloud Sales DE GmbH", "Hauptstrasse 1; 10115 Berlin", "DE-TAX-4469")]),
+}
+
+
+def _write_raw(url) -> None:
+    with db.connect(url) as conn, conn.transaction():
+        for name, (kind, table, columns, rows) in RAW.items():
+            file_id = conn.execute(
+                "insert into raw.inbox_files (file_name, file_kind, sha256, size_bytes, version, rows_read,"
+                " rows_loaded, rows_quarantined, status, processed_at) values (%s, %s, encode(sha256(%s::bytea), 'hex'), 100, 1,"
+                " %s, %s, 0, 'landed', '2026-10-01T00:00:00Z') returning file_id",
+                (name, kind, name, len(rows), len(rows))).fetchone()[0]
+            for n, row in enumerate(rows, start=2):
+                conn.execute(
+                    f"insert into raw.{table} (file_id, line_number, {', '.join(columns)}, raw_record)"
+                    f" values (%s, %s, {', '.join(['%s'] * len(columns))}, %s)",
+                    (file_id, n, *row, ",".join("" if v is None else str(v) for v in row)))
+
+
 @pytest.fixture(scope="module")
 def month(tmp_path_factory, databases):
     inbox = tmp_path_factory.mktemp("inbox")
@@ -63,17 +96,6 @@ def month(tmp_path_factory, databases):
         "sku,product_name,category,charge_type,unit,tenant,currency,unit_price,idle_unit_price,effective_from",
         "cpu,vCPU,compute,hourly,vcpu,SO,EUR,0.05,0,2026-01-01",
         "cpu,vCPU,compute,hourly,vcpu,HO,EUR,0.02,0,2026-01-01"])
-    _write(inbox, "accounts_20260930.csv", [
-        "account_id,account_name,country,currency,created_at,tax_id,payment_terms_days",
-        "ACC-1,Rhein Daten GmbH,DE,EUR,2026-01-01,,",
-        "ACC-2,Elbe Cloud AG,DE,EUR,2026-01-01,DE811907980,15"])
-    _write(inbox, "tax_rates_20260901.csv", [
-        "country,tax_name,rate,reverse_charge,effective_from",
-        "DE,VAT,0.16,true,2020-01-01",
-        "DE,VAT,0.19,true,2026-11-01"])
-    _write(inbox, "sales_entities_20260901.csv", [
-        "country,legal_name,address,tax_registration_id",
-        "DE,Cloud Sales DE GmbH,Hauptstrasse 1; 10115 Berlin,DE-TAX-4469"])
     _write(inbox, "orders_20261001T00.jsonl", [
         _event("e1", "2026-10-01T00:00:00Z", 1, "ACC-1", "vm-1", "CREATE", {"cpu": 2}),
         _event("e2", "2026-10-01T00:00:00Z", 1, "ACC-1", "vm-2", "CREATE", {"cpu": 1}),
@@ -82,6 +104,7 @@ def month(tmp_path_factory, databases):
         _event("e4", "2026-10-21T00:00:00Z", 2, "ACC-1", "vm-2", "SHUTDOWN")])
 
     url = databases.create("explain_tax")
+    _write_raw(url)
     landing.land_inbox(inbox, OCT_CLOSE, url=url)
     build(url, OCT_CLOSE)
     billrun.close_due_periods(OCT_CLOSE, url=url)
