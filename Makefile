@@ -15,7 +15,7 @@ export GX_ANALYTICS_ENABLED := false
 DEMO_DIR := .local/demo
 DEMO_ACCOUNTS ?= 40
 
-.PHONY: install manifest test demo lint bench clean airflow-db airflow airflow-stop focus-venv browser lock rules-index \
+.PHONY: install manifest test demo lint bench clean airflow-db airflow airflow-stop focus-venv browser pdf-tools lock rules-index \
 	bi bi-stop superset-venv
 
 install: $(STAMP) $(MANIFEST)
@@ -78,6 +78,15 @@ browser:
 	      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
 	  else echo "the report's browser test needs Chromium: install it (apt-get install chromium)"; exit 1; fi; }
 
+# pdftoppm and pdftotext (Debian's poppler-utils) for the invoice PDFs' tests: apt-get when missing (root only).
+pdf-tools:
+	@{ command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing poppler-utils (apt-get install poppler-utils)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q poppler-utils >/dev/null \
+	      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q poppler-utils >/dev/null; }; \
+	  else echo "the invoice PDF tests need pdftoppm and pdftotext: install them (apt-get install poppler-utils)"; exit 1; fi; }
+
 # docs/rules-index.md and the lines under each rule of docs/rules.md, from the rule tags (docs/rules.md, preamble).
 rules-index: install
 	$(PY) -m tests.docs.rules_index
@@ -86,7 +95,7 @@ lock:
 	uv pip compile -q -p 3.11 requirements.txt -o requirements.lock
 	uv pip compile -q -p 3.11 bi/requirements-superset.in -o bi/requirements-superset.lock
 
-test: install focus-venv superset-venv browser
+test: install focus-venv superset-venv browser pdf-tools
 	$(VENV)/bin/ruff check include tests dags bench plugins
 	$(VENV)/bin/ruff check --select AIR3 dags
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile

@@ -21,7 +21,7 @@ FINANCE_SELECTION = [
     # the interface views the finance report and the invoice documents read (models/marts/interface)
     "fct_fx_rates_latest", "fct_fx_rates_missing", "dim_skus",
 ]
-HAND_MADE = ["fct_invoice_lines", "fct_invoices", "fct_reconciliation_breaks"]
+HAND_MADE = ["fct_invoice_lines", "fct_invoices", "fct_invoice_taxes", "fct_reconciliation_breaks"]
 
 
 def connect(url, **kwargs) -> psycopg.Connection:

@@ -3,8 +3,7 @@ tests."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from decimal import ROUND_HALF_UP
+from datetime import date
 from decimal import Decimal as D
 
 import psycopg
@@ -20,6 +19,14 @@ ACCOUNTS = [  # account_id, name, country, currency
     ("ACC-003", "Manama Data WLL", "BH", "BHD"),
     ("ACC-004", "Berliner Rechen GmbH", "DE", "EUR"),
 ]
+
+# rules §9, the accounts file's optional columns: account -> (tax_id, payment_terms_days); None = empty (30 days)
+ACCOUNT_TERMS = {
+    "ACC-001": (None, None),
+    "ACC-002": ("T7010001008844", 45),
+    "ACC-003": (None, 60),
+    "ACC-004": ("DE129273398", 15),  # a German customer with a VAT ID: reverse charge
+}
 
 SKUS = [  # sku, product_name, category, charge_type, unit
     ("cpu.std.vcpu", "Standard vCPU", "compute", "hourly", "vCPU"),
@@ -72,6 +79,36 @@ TOTALS = {
     ("SO", "ACC-004", SEP): D("7.20"), ("HO", "ACC-004", SEP): D("4.40"),
 }
 
+# The tax of each SO line (rules §9), by (account, the period its charges belong to): tax_name, rate,
+# reverse charge. The US rate went from 6 % (September) to 7.25 % on 2026-10-01, so ACC-001's October invoice
+# taxes its September adjustment at 6 %. Germany is reverse charge (ACC-004 has a tax_id): rate 0.
+LINE_TAX = {
+    ("ACC-001", SEP): ("Sales tax", D("0.06"), False), ("ACC-001", OCT): ("Sales tax", D("0.0725"), False),
+    ("ACC-002", SEP): ("Consumption tax", D("0.10"), False), ("ACC-002", OCT): ("Consumption tax", D("0.10"), False),
+    ("ACC-003", OCT): ("VAT", D("0.10"), False),
+    ("ACC-004", SEP): ("VAT", D(0), True), ("ACC-004", OCT): ("VAT", D(0), True),
+}
+# fct_invoice_taxes by hand: (account, period) -> [(tax_name, rate, reverse charge, taxable, tax)]
+#   ACC-001 Oct: 59.52 + 29.76 + 10.00 = 99.28 x 0.0725 = 7.1978 -> 7.20; Sep adjustment 0.96 x 0.06 = 0.0576 -> 0.06
+#   ACC-002 Oct: 9264 x 0.10 = 926.4 -> 926 (JPY, no decimals); ACC-003 Oct: 13.560 x 0.10 = 1.356 (BHD, three)
+#   ACC-001 Sep: 57.60 x 0.06 = 3.456 -> 3.46; ACC-002 Sep: 4320 x 0.10 = 432; ACC-004: reverse charge, 0
+TAXES = {
+    ("ACC-001", OCT): [("Sales tax", D("0.0725"), False, D("99.28"), D("7.20")),
+                       ("Sales tax", D("0.06"), False, D("0.96"), D("0.06"))],
+    ("ACC-002", OCT): [("Consumption tax", D("0.10"), False, D("9264"), D("926"))],
+    ("ACC-003", OCT): [("VAT", D("0.10"), False, D("13.560"), D("1.356"))],
+    ("ACC-004", OCT): [("VAT", D(0), True, D("53.60"), D("0.00"))],
+    ("ACC-001", SEP): [("Sales tax", D("0.06"), False, D("57.60"), D("3.46"))],
+    ("ACC-002", SEP): [("Consumption tax", D("0.10"), False, D("4320"), D("432"))],
+    ("ACC-004", SEP): [("VAT", D(0), True, D("7.20"), D("0.00"))],
+}
+# due dates by hand: issued on the 1st of the next month at 01:00 UTC, plus the terms (30 where empty)
+DUE_DATES = {
+    ("ACC-001", OCT): date(2026, 12, 1), ("ACC-002", OCT): date(2026, 12, 16),
+    ("ACC-003", OCT): date(2026, 12, 31), ("ACC-004", OCT): date(2026, 11, 16),
+    ("ACC-001", SEP): date(2026, 10, 31), ("ACC-002", SEP): date(2026, 11, 15), ("ACC-004", SEP): date(2026, 10, 16),
+}
+
 # fx_rates files in landing order; fx_rates_202609.csv comes twice (v2 corrects JPY). No EUR for
 # September: (2026-09, EUR) is a missing rate. USD is never sent (1 by definition).
 FX_FILES = [
@@ -92,6 +129,11 @@ create table if not exists {schema}.fct_invoices (
     total_amount numeric, line_count integer, issued_at timestamptz, country text, net_amount numeric,
     tax_amount numeric, gross_amount numeric, payment_terms_days integer, due_date date, issuer_legal_name text,
     issuer_address text, issuer_tax_registration_id text, customer_tax_id text, has_reverse_charge boolean)
+"""
+INVOICE_TAXES_DDL = """
+create table if not exists {schema}.fct_invoice_taxes (
+    invoice_id text, account_id text, billing_period date, currency text, tax_name text, rate numeric,
+    is_reverse_charge boolean, taxable_amount numeric, tax_amount numeric, issued_at timestamptz)
 """
 BREAKS_DDL = """
 create table if not exists marts.fct_reconciliation_breaks (
@@ -185,9 +227,11 @@ def load_inputs(conn: psycopg.Connection) -> None:
     """Accounts, catalogue, fx rates and the tax tables into raw, as landing would have written them."""
     fid = _file(conn, "accounts_20260901.csv", "accounts", len(ACCOUNTS))
     for n, (acc, name, country, cur) in enumerate(ACCOUNTS, start=2):
+        tax_id, terms = ACCOUNT_TERMS[acc]
         conn.execute("insert into raw.accounts (file_id, line_number, account_id, account_name, country, currency,"
-                     " created_at, raw_record) values (%s, %s, %s, %s, %s, %s, '2026-01-01', '')",
-                     (fid, n, acc, name, country, cur))
+                     " created_at, tax_id, payment_terms_days, raw_record)"
+                     " values (%s, %s, %s, %s, %s, %s, '2026-01-01', %s, %s, '')",
+                     (fid, n, acc, name, country, cur, tax_id, terms))
     fid = _file(conn, "catalog_20260101.csv", "catalog", len(SKUS))
     for n, (sku, name, category, charge_type, unit) in enumerate(SKUS, start=2):
         conn.execute("insert into raw.catalog_prices (file_id, line_number, sku, product_name, category, charge_type,"
@@ -203,39 +247,42 @@ def load_inputs(conn: psycopg.Connection) -> None:
 
 
 def load_invoices(conn: psycopg.Connection, schema: str = "marts") -> None:
-    """fct_invoice_lines and fct_invoices with the interface columns, as the bill run publishes them."""
+    """fct_invoice_lines, fct_invoices and fct_invoice_taxes with the interface columns, as the bill run publishes
+    them (SO invoices with their tax, issuer and due date, rules §9; HO: net = total, no tax)."""
     charge_types = {s[0]: s[3] for s in SKUS}
     currencies = {a[0]: a[3] for a in ACCOUNTS}
     countries = {a[0]: a[2] for a in ACCOUNTS}
     conn.execute(f"create schema if not exists {schema}")
     conn.execute(INVOICE_LINES_DDL.format(schema=schema))
     conn.execute(INVOICES_DDL.format(schema=schema))
+    conn.execute(INVOICE_TAXES_DDL.format(schema=schema))
     for number, (tenant, acc, period, sku, kind, price, qty, amount, adjusted) in zip(line_numbers(), LINES,
                                                                                          strict=True):
-        tax_name, rate, _ = tax_tables.RATES[countries[acc]] if tenant == "SO" else (None, None, None)
+        tax = LINE_TAX[(acc, adjusted or period)] if tenant == "SO" else (None, None, None)
         conn.execute(f"insert into {schema}.fct_invoice_lines values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"
                      "%s,%s,%s)",
                      (invoice_id(tenant, acc, period), tenant, acc, period, sku, charge_types[sku], kind, price,
-                      qty, currencies[acc], amount, adjusted, number, tax_name, rate,
-                      False if tenant == "SO" else None))
+                      qty, currencies[acc], amount, adjusted, number, *tax))
     for (tenant, acc, period), total in TOTALS.items():
         count = sum(1 for t, a, p, *_ in LINES if (t, a, p) == (tenant, acc, period))
-        issued = _issued_at(period)
-        tax, legal = (_tax(acc, total), tax_tables.entity(countries[acc])) if tenant == "SO" else (D(0), None)
-        due = date.fromisoformat(issued[:10]) + timedelta(days=30) if tenant == "SO" else None
-        conn.execute(f"insert into {schema}.fct_invoices values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"
-                     "%s,%s)",
-                     (invoice_id(tenant, acc, period), tenant, acc, period, currencies[acc], total, count, issued,
-                      countries[acc], total, tax, total + tax, 30 if tenant == "SO" else None, due,
-                      *(legal[1:] if legal else (None, None, None)), None, False))
-
-
-def _tax(account_id: str, net: D) -> D:
-    """The SO invoice's tax at its country's rate in tests/tax_tables.py (no account of the world has a tax_id, so
-    no reverse charge), rounded half away from zero to the currency's minor units (rules §9.4)."""
-    country, currency = next((a[2], a[3]) for a in ACCOUNTS if a[0] == account_id)
-    minor = {"USD": 2, "JPY": 0, "BHD": 3, "EUR": 2}[currency]
-    return (net * tax_tables.RATES[country][1]).quantize(D(1).scaleb(-minor), rounding=ROUND_HALF_UP)
+        inv = invoice_id(tenant, acc, period)
+        if tenant == "SO":
+            groups = TAXES[(acc, period)]
+            tax = sum((g[4] for g in groups), D(0))
+            issuer = tax_tables.entity(countries[acc])
+            tax_id, terms = ACCOUNT_TERMS[acc]
+            so = (tax, total + tax, terms or 30, DUE_DATES[(acc, period)], *issuer[1:], tax_id,
+                  any(g[2] for g in groups))
+            for name, rate, reverse, taxable, amount in groups:
+                conn.execute(f"insert into {schema}.fct_invoice_taxes values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                             (inv, acc, period, currencies[acc], name, rate, reverse, taxable, amount,
+                              _issued_at(period)))
+        else:
+            so = (D(0), total, None, None, None, None, None, None, False)
+        conn.execute(f"insert into {schema}.fct_invoices values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"
+                     "%s,%s,%s)",
+                     (inv, tenant, acc, period, currencies[acc], total, count, _issued_at(period), countries[acc],
+                      total, *so))
 
 
 def load_ledger(conn: psycopg.Connection) -> None:

@@ -20,7 +20,7 @@ def _cmd_invoices_render(args: argparse.Namespace) -> int:
     from iaas_billing.reports import invoices_render
 
     written = invoices_render.render(args.period, Path(args.out))
-    print(f"{len(written)} invoice documents for {args.period:%Y-%m} written to {args.out}")
+    print(f"{len(written)} invoice documents (HTML and PDF) for {args.period:%Y-%m} written to {args.out}")
     return 0
 
 
@@ -56,11 +56,11 @@ def _group(subparsers, name: str, help_text: str):
 
 
 def register_invoices(subparsers) -> None:
-    """`invoices render`: one printable HTML document per issued invoice of a period."""
+    """`invoices render`: each issued invoice of a period as HTML and PDF."""
     group = _group(subparsers, "invoices", "issued invoices: render documents")
     render = group.add_parser(
-        "render", help="write one HTML document per issued invoice of a period",
-        description="Write one printable HTML page per issued invoice (both tenants) of --period into --out, "
+        "render", help="write each issued invoice of a period as HTML and PDF",
+        description="Write each issued invoice (both tenants) of --period into --out as HTML and as PDF (A4), "
         "with an index.html. Amounts are formatted for the account's currency and country.")
     render.add_argument("--period", required=True, type=parse_period, help="billing period, YYYY-MM")
     render.add_argument("--out", required=True, help="output directory (created if missing)")
@@ -145,9 +145,18 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     from iaas_billing.reports import explain
 
     if args.break_id is not None:
-        if args.line is not None:
-            raise BillingError("--line goes with --invoice, not with --break")
+        if args.line is not None or args.taxes:
+            raise BillingError("--line and --taxes go with --invoice, not with --break")
         print(explain.render_break(explain.fetch_break(args.break_id)))
+    elif args.taxes:
+        from iaas_billing.reports import explain_tax
+
+        if args.line is not None:
+            raise BillingError("--taxes explains the invoice's tax lines: leave out --line")
+        taxes = explain_tax.fetch_taxes(args.invoice)
+        if taxes is None:
+            raise BillingError(f"{args.invoice} is a head office cost statement: no tax applies")
+        print("\n".join(explain_tax.render_taxes(taxes)))
     else:
         print(explain.render_invoice(explain.fetch_invoice(args.invoice, args.line)))
     return 0
@@ -162,12 +171,15 @@ def register_explain(subparsers) -> None:
         "and line), the price versions (effective_from, upload file and line), the exact amount and its rounding; "
         "for an adjustment line, the re-rated amount against what was billed before for the key and the late "
         "events, prices and accounts that changed it. A resource whose live rating no longer matches what was "
-        "issued is flagged. --break ID: the rows on each side of a reconciliation break "
+        "issued is flagged. For an SO invoice, how each tax line was computed: the lines it covers and which period's "
+        "rate they carry, the taxable sum, sum x rate exactly, the rounding, net + tax = gross (--taxes: that only, "
+        "from the invoice marts alone). --break ID: the rows on each side of a reconciliation break "
         "(marts.fct_reconciliation_breaks.break_id, or a unique prefix of it).")
     target = explain.add_mutually_exclusive_group(required=True)
     target.add_argument("--invoice", help="an issued invoice id, e.g. SO-202610-000012")
     target.add_argument("--break", dest="break_id", metavar="BREAK_ID", help="a break_id of marts.fct_reconciliation_breaks")
     explain.add_argument("--line", type=int, help="only this line of the invoice")
+    explain.add_argument("--taxes", action="store_true", help="only the invoice's tax lines (SO invoices)")
     explain.set_defaults(func=_cmd_explain)
 
 

@@ -62,7 +62,7 @@ def _write_outputs(url, out: Path) -> None:
     pack = finance_report.render(OCTOBER, out / "report", url)
     documents = invoices_render.render(OCTOBER, out / "invoices", url)
     print(f"\nfinance pack: {pack.resolve()}")
-    print(f"invoice documents: {len(documents)} in {(out / 'invoices').resolve()} (index.html lists them)")
+    print(f"invoice documents: {len(documents)}, HTML and PDF, in {(out / 'invoices').resolve()} (index.html lists them)")
     if gx.docs_index().exists():
         print(f"reconciliation Data Docs: {gx.docs_index().resolve()}")
     (invoice_id,) = _query(url, """

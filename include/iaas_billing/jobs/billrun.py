@@ -134,14 +134,16 @@ def _close_one(conn: psycopg.Connection, period: date, as_of: datetime) -> Perio
             f"insert into billing.invoices ({INVOICE_COLUMNS}, issued_at)"
             f" select {INVOICE_COLUMNS}, %(as_of)s"
             f" from {MODELS_SCHEMA}.fct_invoices_due where billing_period = %(period)s", params).rowcount
-        lines = conn.execute(
-            f"insert into billing.invoice_lines ({LINE_COLUMNS}, issued_at)"
-            f" select {LINE_COLUMNS}, %(as_of)s"
-            f" from {MODELS_SCHEMA}.fct_invoice_lines_due where billing_period = %(period)s", params).rowcount
+        # the tax groups before the lines: the due views compute adjustments against the ledger's lines, so once
+        # this period's lines are in, its adjustment lines (and their tax groups) vanish from them
         conn.execute(
             f"insert into billing.invoice_taxes ({TAX_COLUMNS}, issued_at)"
             f" select {TAX_COLUMNS}, %(as_of)s"
             f" from {MODELS_SCHEMA}.fct_invoice_taxes_due where billing_period = %(period)s", params)
+        lines = conn.execute(
+            f"insert into billing.invoice_lines ({LINE_COLUMNS}, issued_at)"
+            f" select {LINE_COLUMNS}, %(as_of)s"
+            f" from {MODELS_SCHEMA}.fct_invoice_lines_due where billing_period = %(period)s", params).rowcount
         adjustments = conn.execute(
             "select count(*) from billing.invoice_lines where billing_period = %s and adjusted_period is not null",
             (period,)).fetchone()[0]

@@ -34,6 +34,7 @@ from sqlalchemy.engine import URL
 
 from iaas_billing.base import db
 from iaas_billing.base.errors import BillingError
+from iaas_billing.reports import explain_tax
 
 UNITS = {"hourly": "unit-hours", "monthly": "unit-months", "annual": "units", "one_time": "units"}
 TENANTS = {"SO": "sales office (revenue)", "HO": "head office (cost)"}
@@ -118,6 +119,7 @@ class InvoiceExplanation:
     invoice: dict
     account: dict | None
     lines: list[LineExplanation]
+    taxes: explain_tax.TaxExplanation | None = None  # SO invoices, whole-invoice explanations (rules §9)
 
 
 LINES_SQL = """
@@ -236,7 +238,10 @@ def fetch_invoice(invoice_id: str, line: int | None = None, url: URL | None = No
                           " where invoice_id = %s and line_number = %s"
                           " order by cause_kind, processed_at, input_file_name, input_line_number", (invoice_id, n))
             out.append(explanation)
-    return InvoiceExplanation(invoice=invoice, account=accounts[0] if accounts else None, lines=out)
+        taxes = None
+        if line is None and invoice["tenant"] == "SO" and "tax_amount" in invoice:
+            taxes = explain_tax.fetch_taxes(invoice_id, conn=conn)
+    return InvoiceExplanation(invoice=invoice, account=accounts[0] if accounts else None, lines=out, taxes=taxes)
 
 
 def _period_end(period) -> datetime:
@@ -316,6 +321,9 @@ def render_invoice(expl: InvoiceExplanation) -> str:
     for le in expl.lines:
         out.append("")
         out.extend(_render_line(le))
+    if expl.taxes is not None:
+        out.append("")
+        out.extend(explain_tax.render_taxes(expl.taxes))
     return "\n".join(out)
 
 
