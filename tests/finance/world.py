@@ -268,3 +268,35 @@ def load_breaks(conn: psycopg.Connection) -> None:
     for row in rows:
         conn.execute("insert into marts.fct_reconciliation_breaks values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"
                      " '2026-11-01 02:00+00')", row)
+
+
+# The SO invoices' tax groups (marts.fct_invoice_taxes, rules §9), by hand: the US rate went from 6 % (September)
+# to 7 % (October), so October's invoice of ACC-001 taxes its September adjustment line (0.96) at 6 % and its own
+# lines (99.28) at 7 %; ACC-004 (DE, with a tax_id) is reverse charged. tax = taxable x rate, rounded once per group.
+# (tenant, account, period) -> [(tax_name, rate, is_reverse_charge, taxable_amount, tax_amount)]
+TAXES = {
+    ("SO", "ACC-001", OCT): [("Sales tax", D("0.07"), False, D("99.28"), D("6.95")),  # 6.9496
+                             ("Sales tax", D("0.06"), False, D("0.96"), D("0.06"))],  # 0.0576
+    ("SO", "ACC-002", OCT): [("Consumption tax", D("0.10"), False, D("9264"), D("926"))],  # 926.4
+    ("SO", "ACC-003", OCT): [("VAT", D("0.10"), False, D("13.560"), D("1.356"))],
+    ("SO", "ACC-004", OCT): [("VAT", D("0"), True, D("53.60"), D("0.00"))],
+    ("SO", "ACC-001", SEP): [("Sales tax", D("0.06"), False, D("57.60"), D("3.46"))],  # 3.456
+    ("SO", "ACC-002", SEP): [("Consumption tax", D("0.10"), False, D("4320"), D("432"))],
+    ("SO", "ACC-004", SEP): [("VAT", D("0"), True, D("7.20"), D("0.00"))],
+}
+INVOICE_TAXES_DDL = """
+create table if not exists {schema}.fct_invoice_taxes (
+    invoice_id text, account_id text, billing_period date, currency text, tax_name text, rate numeric,
+    is_reverse_charge boolean, taxable_amount numeric, tax_amount numeric, issued_at timestamptz)
+"""
+
+
+def load_invoice_taxes(conn: psycopg.Connection, schema: str = "marts") -> None:
+    """fct_invoice_taxes with the interface columns (TAXES), as the bill run publishes it."""
+    currencies = {a[0]: a[3] for a in ACCOUNTS}
+    conn.execute(INVOICE_TAXES_DDL.format(schema=schema))
+    for (tenant, acc, period), groups in TAXES.items():
+        for name, rate, reverse, taxable, tax in groups:
+            conn.execute(f"insert into {schema}.fct_invoice_taxes values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                         (invoice_id(tenant, acc, period), acc, period, currencies[acc], name, rate, reverse,
+                          taxable, tax, _issued_at(period)))
