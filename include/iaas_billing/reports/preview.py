@@ -25,9 +25,16 @@ where l.tenant = %(tenant)s and l.account_id = %(account)s and l.billing_period 
 order by l.line_number
 """
 INVOICE_SQL = """
-select invoice_id, currency, total_amount, line_count, adjustment_line_count
+select invoice_id, currency, total_amount, line_count, adjustment_line_count, tax_amount, gross_amount,
+       is_missing_tax_rate, is_missing_issuer
 from marts.fct_invoices_due
 where tenant = %(tenant)s and account_id = %(account)s and billing_period = %(period)s
+"""
+TAXES_SQL = """
+select tax_name, rate, is_reverse_charge, taxable_amount, tax_amount, line_count
+from marts.fct_invoice_taxes_due
+where invoice_id = %(invoice_id)s
+order by is_reverse_charge, rate desc, tax_name
 """
 TENANTS = {"SO": "sales office: the customer's invoice", "HO": "head office: the cost statement"}
 
@@ -48,6 +55,8 @@ class Draft:
     invoice_id: str | None = None
     total_amount: Decimal | None = None
     lines: list[dict] = field(default_factory=list)
+    taxes: list[dict] = field(default_factory=list)  # SO: the tax groups as the bill run would issue them (§9.4)
+    invoice: dict = field(default_factory=dict)
 
 
 def _rows(conn, query: str, params) -> list[dict]:
@@ -84,7 +93,9 @@ def fetch(account: str, tenant: str = "SO", period: date | None = None, url: URL
             draft.lines = _rows(conn, LINES_SQL, params)
             invoice = _rows(conn, INVOICE_SQL, params)
             if invoice:
+                draft.invoice = invoice[0]
                 draft.invoice_id, draft.total_amount = invoice[0]["invoice_id"], invoice[0]["total_amount"]
+                draft.taxes = _rows(conn, TAXES_SQL, {"invoice_id": draft.invoice_id})
             drafts.append(draft)
     return drafts
 
@@ -125,4 +136,25 @@ def render(drafts: list[Draft]) -> str:
             out.append("  " + "  ".join(cells).rstrip())
         out.append(f"  total {d.total_amount:,} {d.currency} ({len(d.lines)} line{'s' if len(d.lines) != 1 else ''},"
                    f" {sum(1 for x in d.lines if x['adjusted_period'])} adjustment(s))")
+        if d.tenant == "SO":
+            out += _tax_lines(d)
     return "\n".join(out)
+
+
+def _tax_lines(d: Draft) -> list[str]:
+    """The SO draft's tax groups and gross (rules §9.4), or why it cannot be taxed yet (§9.6)."""
+    out = []
+    for tax in d.taxes:
+        label = (f"{tax['tax_name']} reverse charge (the customer accounts for the tax)" if tax["is_reverse_charge"]
+                 else f"{tax['tax_name']} {tax['rate'] * 100:g} %")
+        out.append(f"  {label} on {tax['taxable_amount']:,}: {tax['tax_amount']:,} {d.currency}")
+    if d.invoice.get("is_missing_tax_rate"):
+        out.append(f"  tax: no rate in force for {d.country}: the period cannot be closed until a tax_rates snapshot"
+                   " gives one")
+    if d.invoice.get("is_missing_issuer"):
+        out.append(f"  issuer: no sales entity for {d.country}: the period cannot be closed until a sales_entities"
+                   " snapshot names one")
+    if d.invoice:
+        out.append(f"  gross {d.invoice['gross_amount']:,} {d.currency} (net {d.total_amount:,}"
+                   f" + tax {d.invoice['tax_amount']:,})")
+    return out

@@ -43,6 +43,11 @@ ACCOUNTS_SQL = """
 select account_id, country, currency, revenue, revenue_usd from marts.fct_margin_by_account_monthly
 where billing_period = %s
 """
+SO_INVOICES_SQL = """
+select currency, count(*) as invoice_count, sum(net_amount) as net_amount, sum(tax_amount) as tax_amount,
+       sum(gross_amount) as gross_amount
+from marts.fct_invoices where tenant = 'SO' and billing_period = %s group by currency order by currency
+"""
 FOUND_SQL = """
 select recon_level, break_type, count(*) filter (where status = 'open') as open_count,
        count(*) filter (where status <> 'open') as resolved_count
@@ -68,6 +73,18 @@ def margin_lines(by_currency: list[dict], total: dict | None) -> list[str]:
     if total is not None:
         lines.append(f"  {'total':<9}{usd(total['revenue_usd']):>18}{usd(total['cost_usd']):>18}"
                      f"{usd(total['margin_usd']):>18}{pct(total['margin_pct']):>10}{usd(total['margin_usd']):>18}")
+    return lines
+
+
+def invoice_lines(by_currency: list[dict]) -> list[str]:
+    """The SO invoices issued for a period per currency: how many, net (the revenue), tax and gross (rules §9)."""
+    from iaas_billing.reports.finance_report import local
+
+    lines = [f"  {'currency':<9}{'invoices':>9}{'net':>18}{'tax':>18}{'gross':>18}"]
+    for r in by_currency:
+        cur = r["currency"]
+        lines.append(f"  {cur:<9}{r['invoice_count']:>9}{local(r['net_amount'], cur, None):>18}"
+                     f"{local(r['tax_amount'], cur, None):>18}{local(r['gross_amount'], cur, None):>18}")
     return lines
 
 
@@ -143,11 +160,14 @@ def findings(period: date, truth: Path | None, url=None) -> str:
         by_currency = rows(MARGIN_BY_CURRENCY_SQL, (period,))
         total = next(iter(rows(MARGIN_TOTAL_SQL, (period,))), None)
         accounts = rows(ACCOUNTS_SQL, (period,))
+        invoices = rows(SO_INVOICES_SQL, (period,))
         found = rows(FOUND_SQL)
     injected = read_injected(truth) if truth else None
     expected = read_expected_open(truth) if truth else None
     lines = [f"Margin {period:%Y-%m} (issued invoices; USD at finance's rate for the month):",
              *margin_lines(by_currency, total),
+             f"\nSO invoices of {period:%Y-%m} (revenue is their net; tax is billed on top, rules §9):",
+             *invoice_lines(invoices),
              f"\nFive largest accounts by revenue in USD ({period:%Y-%m}):", *largest_accounts(accounts),
              "\nDiscrepancies injected by the simulator (DIR/truth) beside the breaks the platform found:",
              *discrepancy_lines(injected, found, expected)]

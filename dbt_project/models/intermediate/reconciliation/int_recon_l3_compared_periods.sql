@@ -6,6 +6,7 @@
 -- expected is the invoice total, actual the posted revenue, 0 on a side without the account.
 -- Which rows are breaks (zero tolerance) is marts/interface/recon_l3_breaks. The invoices are the
 -- ledger's (stg_billing__invoices, as fct_invoices publishes them: total = the sum of the rounded lines).
+-- Revenue excludes tax (rules §9): the invoice's net amount, never its gross.
 with inbox_files as (
     select * from {{ ref('int_recon_inbox_files') }}
 ),
@@ -59,7 +60,7 @@ platform_lines as (
         invoices.billing_period,
         invoices.account_id,
         min(invoices.currency) as currency,
-        sum(invoices.total_amount) as total_amount,
+        sum(coalesce(invoices.net_amount, invoices.total_amount)) as total_amount,
         string_agg(invoices.invoice_id, ', ' order by invoices.invoice_id) as invoice_ids
     from invoices
     inner join compared_periods on invoices.billing_period = compared_periods.billing_period
