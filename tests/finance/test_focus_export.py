@@ -53,6 +53,11 @@ def _issued(finance_url):
     return invoices, lines
 
 
+def _gross(finance_url) -> dict[str, Decimal]:
+    with connect(finance_url) as conn:
+        return dict(conn.execute("select invoice_id, gross_amount from marts.fct_invoices"))
+
+
 def _taxes(finance_url) -> dict[str, Decimal]:
     """The tax of each SO invoice, summed over its groups by SQL on the mart."""
     with connect(finance_url) as conn:
@@ -86,7 +91,7 @@ def test_every_mandatory_column_and_the_period_charges(finance_url, exported):
 def test_billed_cost_sums_per_invoice_and_line_equal_the_issued_invoices_exactly(finance_url, exports, tenant, period):
     _, rows = exports[(tenant, period)]
     invoices, lines = _issued(finance_url)
-    taxes = _taxes(finance_url)
+    taxes, payable = _taxes(finance_url), _gross(finance_url)
     per_invoice: dict[str, Decimal] = defaultdict(Decimal)
     gross: dict[str, Decimal] = defaultdict(Decimal)
     per_line: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
@@ -99,6 +104,7 @@ def test_billed_cost_sums_per_invoice_and_line_equal_the_issued_invoices_exactly
     # the lines' rows are the net amount (revenue excludes tax, rules §9), all rows the payable gross amount
     assert per_invoice == {inv: total for inv, total in invoices.items() if inv.startswith(prefix)}
     assert gross == {inv: total + taxes.get(inv, 0) for inv, total in invoices.items() if inv.startswith(prefix)}
+    assert gross == {inv: amount for inv, amount in payable.items() if inv.startswith(prefix)}  # BilledCost-C-007-M
     assert per_line == {key: amount for key, amount in lines.items() if key[0].startswith(prefix)}
     # every line of the world has lineage, so every Usage row names its resource
     assert all(r["ResourceId"] for r in rows if r["ChargeCategory"] == "Usage")

@@ -8,6 +8,8 @@ from decimal import Decimal as D
 
 import psycopg
 
+from tests import tax_tables
+
 OCT, SEP = date(2026, 10, 1), date(2026, 9, 1)
 
 ACCOUNTS = [  # account_id, name, country, currency
@@ -291,12 +293,41 @@ create table if not exists {schema}.fct_invoice_taxes (
 """
 
 
+INVOICES_TAX_COLUMNS_DDL = """
+alter table {schema}.fct_invoices
+    add column if not exists country text, add column if not exists net_amount numeric,
+    add column if not exists tax_amount numeric, add column if not exists gross_amount numeric,
+    add column if not exists payment_terms_days integer, add column if not exists due_date date,
+    add column if not exists issuer_legal_name text, add column if not exists issuer_address text,
+    add column if not exists issuer_tax_registration_id text, add column if not exists customer_tax_id text,
+    add column if not exists has_reverse_charge boolean
+"""
+TAX_IDS = {"ACC-004": "DE811907980"}  # the reverse-charged customer's VAT registration
+
+
 def load_invoice_taxes(conn: psycopg.Connection, schema: str = "marts") -> None:
-    """fct_invoice_taxes with the interface columns (TAXES), as the bill run publishes it."""
+    """fct_invoice_taxes with the interface columns (TAXES), and fct_invoices' §9 columns that follow from it (net =
+    total, terms of 30 days, the sales entity of tests/tax_tables.py; HO: tax 0, gross = net), as the bill run
+    publishes them."""
+    countries = {a[0]: a[2] for a in ACCOUNTS}
     currencies = {a[0]: a[3] for a in ACCOUNTS}
     conn.execute(INVOICE_TAXES_DDL.format(schema=schema))
+    conn.execute(INVOICES_TAX_COLUMNS_DDL.format(schema=schema))
     for (tenant, acc, period), groups in TAXES.items():
         for name, rate, reverse, taxable, tax in groups:
             conn.execute(f"insert into {schema}.fct_invoice_taxes values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
                          (invoice_id(tenant, acc, period), acc, period, currencies[acc], name, rate, reverse,
                           taxable, tax, _issued_at(period)))
+    for tenant, acc, period in TOTALS:
+        groups = TAXES.get((tenant, acc, period), [])
+        tax = sum((g[4] for g in groups), D(0))
+        _, legal_name, address, registration = tax_tables.entity(countries[acc]) if tenant == "SO" else (None,) * 4
+        terms = 30 if tenant == "SO" else None
+        conn.execute(
+            f"update {schema}.fct_invoices set country = %s, net_amount = total_amount, tax_amount = %s::numeric,"
+            " gross_amount = total_amount + %s::numeric, payment_terms_days = %s,"
+            " due_date = (issued_at at time zone 'UTC')::date + %s::integer, issuer_legal_name = %s, issuer_address = %s,"
+            " issuer_tax_registration_id = %s, customer_tax_id = %s, has_reverse_charge = %s where invoice_id = %s",
+            (countries[acc], tax, tax, terms, terms, legal_name, address, registration,
+             TAX_IDS.get(acc) if tenant == "SO" else None, any(g[2] for g in groups),
+             invoice_id(tenant, acc, period)))
