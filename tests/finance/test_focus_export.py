@@ -117,7 +117,8 @@ def test_tax_rows_tie_to_fct_invoice_taxes_per_invoice_to_the_minor_unit(finance
     for row in rows:
         if row["ChargeCategory"] == "Tax":
             per_invoice[row["InvoiceId"]] += Decimal(row["BilledCost"])
-    expected = {inv: tax for inv, tax in _taxes(finance_url).items() if inv.startswith(f"SO-{period.replace('-', '')}-")}
+    prefix = f"SO-{period.replace('-', '')}-"
+    expected = {inv: tax for inv, tax in _taxes(finance_url).items() if inv.startswith(prefix)}
     assert per_invoice == expected
     assert not [r for r in exports[("HO", period)][1] if r["ChargeCategory"] == "Tax"]  # HO statements carry none
 
@@ -141,7 +142,8 @@ def test_each_tax_group_is_one_tax_row_of_its_invoice(finance_url, exported):
                 for r in _lines(rows)}
     for row in taxes:
         assert row["BilledCost"] == row["EffectiveCost"] == row["ListCost"] == row["ContractedCost"]
-        assert (row["BillingAccountId"], row["BillingAccountName"], row["BillingCurrency"]) == accounts[row["InvoiceId"]]
+        account = (row["BillingAccountId"], row["BillingAccountName"], row["BillingCurrency"])
+        assert account == accounts[row["InvoiceId"]]
         assert (row["BillingPeriodStart"], row["BillingPeriodEnd"]) == ("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z")
         assert (row["ChargePeriodStart"], row["ChargePeriodEnd"]) == ("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z")
         assert (row["ChargeFrequency"], row["ChargeClass"], row["x_Tenant"]) == ("One-Time", "", "SO")

@@ -198,7 +198,8 @@ def load_inputs(conn: psycopg.Connection) -> None:
 
 
 def load_invoices(conn: psycopg.Connection, schema: str = "marts") -> None:
-    """fct_invoice_lines and fct_invoices with the interface columns, as the bill run publishes them."""
+    """fct_invoice_lines, fct_invoices and fct_invoice_taxes with the interface columns, as the bill run publishes
+    them."""
     charge_types = {s[0]: s[3] for s in SKUS}
     currencies = {a[0]: a[3] for a in ACCOUNTS}
     conn.execute(f"create schema if not exists {schema}")
@@ -214,6 +215,7 @@ def load_invoices(conn: psycopg.Connection, schema: str = "marts") -> None:
         conn.execute(f"insert into {schema}.fct_invoices values (%s,%s,%s,%s,%s,%s,%s,%s)",
                      (invoice_id(tenant, acc, period), tenant, acc, period, currencies[acc], total, count,
                       _issued_at(period)))
+    load_invoice_taxes(conn, schema)
 
 
 def load_ledger(conn: psycopg.Connection) -> None:
@@ -326,8 +328,9 @@ def load_invoice_taxes(conn: psycopg.Connection, schema: str = "marts") -> None:
         conn.execute(
             f"update {schema}.fct_invoices set country = %s, net_amount = total_amount, tax_amount = %s::numeric,"
             " gross_amount = total_amount + %s::numeric, payment_terms_days = %s,"
-            " due_date = (issued_at at time zone 'UTC')::date + %s::integer, issuer_legal_name = %s, issuer_address = %s,"
-            " issuer_tax_registration_id = %s, customer_tax_id = %s, has_reverse_charge = %s where invoice_id = %s",
+            " due_date = (issued_at at time zone 'UTC')::date + %s::integer, issuer_legal_name = %s,"
+            " issuer_address = %s, issuer_tax_registration_id = %s, customer_tax_id = %s, has_reverse_charge = %s"
+            " where invoice_id = %s",
             (countries[acc], tax, tax, terms, terms, legal_name, address, registration,
              TAX_IDS.get(acc) if tenant == "SO" else None, any(g[2] for g in groups),
              invoice_id(tenant, acc, period)))
