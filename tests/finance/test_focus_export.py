@@ -110,6 +110,7 @@ def test_billed_cost_sums_per_invoice_and_line_equal_the_issued_invoices_exactly
     assert all(r["ResourceId"] for r in rows if r["ChargeCategory"] == "Usage")
 
 
+@pytest.mark.rule("9.8")
 @pytest.mark.parametrize("period", ["2026-10", "2026-09"])
 def test_tax_rows_tie_to_fct_invoice_taxes_per_invoice_to_the_minor_unit(finance_url, exports, period):
     _, rows = exports[("SO", period)]
@@ -123,6 +124,7 @@ def test_tax_rows_tie_to_fct_invoice_taxes_per_invoice_to_the_minor_unit(finance
     assert not [r for r in exports[("HO", period)][1] if r["ChargeCategory"] == "Tax"]  # HO statements carry none
 
 
+@pytest.mark.rule("9.8")
 def test_each_tax_group_is_one_tax_row_of_its_invoice(finance_url, exported):
     _, rows = exported
     taxes = [r for r in rows if r["ChargeCategory"] == "Tax"]
