@@ -49,7 +49,7 @@ from iaas_billing.landing import land_inbox
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
 TABLES = ("catalog_prices", "accounts", "order_events", "order_event_repeats", "orderstream_control",
-          "primary_billing", "finance_gl", "fx_rates", "quarantined_rows")
+          "primary_billing", "finance_gl", "fx_rates", "tax_rates", "sales_entities", "quarantined_rows")
 FAR = datetime(2100, 1, 1, tzinfo=UTC)
 # Tables also \\copied, after the timed run, into a copy that keeps the raw table's primary key (a reference for
 # what the key alone costs; the target compares with the unindexed copies, as issue #10 defines it).

@@ -54,4 +54,6 @@ def test_ingest_then_transform(airflow_db, load_dag, fresh_url, use_database, ti
         ("accounts_20261001.csv", 2, 2, 0),
         ("catalog_20261001_initial.csv", 8, 8, 0),
         ("orders_20261001T10.jsonl", 2, 2, 0),
+        ("sales_entities_20260101.csv", 12, 12, 0),
+        ("tax_rates_20260101.csv", 12, 12, 0),
     ]

@@ -10,6 +10,7 @@ landing's own), then a real `dbt build` and the real bill run, as `iaas-billing 
   orders_20261001T00.jsonl       e1 CREATE vm-1 {cpu 2, disk 10} 10-01 00:00; e2 CREATE vm-2 {cpu 1} 10-01 00:30
   orders_20261010T12.jsonl       e3 SUSPEND vm-1 10-10 12:00; e4 RESUME vm-1 10-10 18:00
   orders_20261020T06.jsonl       e5 MODIFY vm-2 {cpu 4} 10-20 06:15
+  tax_rates_20260101.csv, sales_entities_20260101.csv   the tax tables (tests/tax_tables.py), so periods close
 October closes at 2026-11-01T01:00Z. Then, late:
   orders_20261102T10.jsonl       e6 SHUTDOWN vm-2 10-25 00:00 (delivered 11-02 11:00, after October closed)
 November closes at 2026-12-01T01:00Z with October's adjustments.
@@ -39,6 +40,7 @@ from iaas_billing.base import db
 from iaas_billing.base.errors import BillingError
 from iaas_billing.jobs import billrun
 from iaas_billing.reports import explain
+from tests import tax_tables
 
 from .conftest import build, query, reconstruct_from_ledger
 
@@ -84,6 +86,7 @@ def month(tmp_path_factory, databases):
         _event("e5", "2026-10-20T06:15:00Z", 2, "vm-2", "MODIFY", {"cpu": 4})])
     _write(inbox, "orders_20261102T10.jsonl", [
         _event("e6", "2026-10-25T00:00:00Z", 3, "vm-2", "SHUTDOWN")])
+    tax_tables.write(inbox)
 
     url = databases.create("explain_hand")
     state = {"url": url}

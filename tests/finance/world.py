@@ -3,12 +3,13 @@ tests."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import psycopg
 
 from tests import tax_tables
+from tests.rating.raw_rows import insert_tax_tables
 
 OCT, SEP = date(2026, 10, 1), date(2026, 9, 1)
 
@@ -82,12 +83,14 @@ INVOICE_LINES_DDL = """
 create table if not exists {schema}.fct_invoice_lines (
     invoice_id text, tenant text, account_id text, billing_period date, sku text, charge_type text,
     rate_kind text, unit_price numeric, quantity numeric, currency text, amount numeric, adjusted_period date,
-    line_number integer)
+    line_number integer, tax_name text, tax_rate numeric, is_reverse_charge boolean)
 """
 INVOICES_DDL = """
 create table if not exists {schema}.fct_invoices (
     invoice_id text, tenant text, account_id text, billing_period date, currency text,
-    total_amount numeric, line_count integer, issued_at timestamptz)
+    total_amount numeric, line_count integer, issued_at timestamptz, country text, net_amount numeric,
+    tax_amount numeric, gross_amount numeric, payment_terms_days integer, due_date date, issuer_legal_name text,
+    issuer_address text, issuer_tax_registration_id text, customer_tax_id text, has_reverse_charge boolean)
 """
 BREAKS_DDL = """
 create table if not exists marts.fct_reconciliation_breaks (
@@ -178,7 +181,7 @@ def _file(conn, name: str, kind: str, rows: int) -> int:
 
 
 def load_inputs(conn: psycopg.Connection) -> None:
-    """Accounts, catalogue and fx rates into raw, as landing would have written them."""
+    """Accounts, catalogue, fx rates and the tax tables into raw, as landing would have written them."""
     fid = _file(conn, "accounts_20260901.csv", "accounts", len(ACCOUNTS))
     for n, (acc, name, country, cur) in enumerate(ACCOUNTS, start=2):
         conn.execute("insert into raw.accounts (file_id, line_number, account_id, account_name, country, currency,"
@@ -195,6 +198,7 @@ def load_inputs(conn: psycopg.Connection) -> None:
         for n, (period, cur, rate) in enumerate(rates, start=2):
             conn.execute("insert into raw.fx_rates (file_id, line_number, period, currency, usd_per_unit, raw_record)"
                          " values (%s, %s, %s, %s, %s, '')", (fid, n, period, cur, rate))
+    insert_tax_tables(conn, _file)  # the tax tables (rules §9) every world with SO lines delivers
 
 
 def load_invoices(conn: psycopg.Connection, schema: str = "marts") -> None:
@@ -202,20 +206,42 @@ def load_invoices(conn: psycopg.Connection, schema: str = "marts") -> None:
     them."""
     charge_types = {s[0]: s[3] for s in SKUS}
     currencies = {a[0]: a[3] for a in ACCOUNTS}
+    countries = {a[0]: a[2] for a in ACCOUNTS}
     conn.execute(f"create schema if not exists {schema}")
     conn.execute(INVOICE_LINES_DDL.format(schema=schema))
     conn.execute(INVOICES_DDL.format(schema=schema))
     for number, (tenant, acc, period, sku, kind, price, qty, amount, adjusted) in zip(line_numbers(), LINES,
                                                                                          strict=True):
-        conn.execute(f"insert into {schema}.fct_invoice_lines values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+        conn.execute(f"insert into {schema}.fct_invoice_lines values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"
+                     "%s,%s,%s)",
                      (invoice_id(tenant, acc, period), tenant, acc, period, sku, charge_types[sku], kind, price,
-                      qty, currencies[acc], amount, adjusted, number))
+                      qty, currencies[acc], amount, adjusted, number, *_line_tax(tenant, acc, adjusted)))
     for (tenant, acc, period), total in TOTALS.items():
         count = sum(1 for t, a, p, *_ in LINES if (t, a, p) == (tenant, acc, period))
-        conn.execute(f"insert into {schema}.fct_invoices values (%s,%s,%s,%s,%s,%s,%s,%s)",
-                     (invoice_id(tenant, acc, period), tenant, acc, period, currencies[acc], total, count,
-                      _issued_at(period)))
+        issued = _issued_at(period)
+        groups = TAXES.get((tenant, acc, period), [])
+        tax = sum((g[4] for g in groups), D(0))
+        legal = tax_tables.entity(countries[acc]) if tenant == "SO" else None
+        due = date.fromisoformat(issued[:10]) + timedelta(days=30) if tenant == "SO" else None
+        conn.execute(f"insert into {schema}.fct_invoices values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"
+                     "%s,%s)",
+                     (invoice_id(tenant, acc, period), tenant, acc, period, currencies[acc], total, count, issued,
+                      countries[acc], total, tax, total + tax, 30 if tenant == "SO" else None, due,
+                      *(legal[1:] if legal else (None, None, None)), TAX_IDS.get(acc) if legal else None,
+                      any(g[2] for g in groups)))
     load_invoice_taxes(conn, schema)
+
+
+def _line_tax(tenant: str, account_id: str, adjusted: date | None) -> tuple:
+    """A line's (tax_name, tax_rate, is_reverse_charge) as issued, as in TAXES; null on HO lines."""
+    if tenant != "SO":
+        return None, None, None
+    if account_id in TAX_IDS:
+        return "VAT", D(0), True
+    if account_id == "ACC-001" and adjusted == SEP:
+        return "Sales tax", D("0.06"), False
+    name, rate, _ = tax_tables.RATES[next(a[2] for a in ACCOUNTS if a[0] == account_id)]
+    return name, rate, False
 
 
 def load_ledger(conn: psycopg.Connection) -> None:
@@ -274,9 +300,11 @@ def load_breaks(conn: psycopg.Connection) -> None:
                      " '2026-11-01 02:00+00')", row)
 
 
-# The SO invoices' tax groups (marts.fct_invoice_taxes, rules §9), by hand: the US rate went from 6 % (September)
-# to 7 % (October), so October's invoice of ACC-001 taxes its September adjustment line (0.96) at 6 % and its own
-# lines (99.28) at 7 %; ACC-004 (DE, with a tax_id) is reverse charged. tax = taxable x rate, rounded once per group.
+# The SO invoices' tax groups as issued (marts.fct_invoice_taxes, rules §9; the lines' tax columns and fct_invoices'
+# tax follow from them), by hand: the US rate was 6 % in September (issued before the raw tax table of
+# tests/tax_tables.py, which the world also lands), so October's invoice of ACC-001 taxes its September adjustment
+# line (0.96) at 6 % and its own lines (99.28) at 7 %; ACC-004 (DE, with a tax_id) is reverse charged.
+# tax = taxable x rate, rounded once per group.
 # (tenant, account, period) -> [(tax_name, rate, is_reverse_charge, taxable_amount, tax_amount)]
 TAXES = {
     ("SO", "ACC-001", OCT): [("Sales tax", D("0.07"), False, D("99.28"), D("6.95")),  # 6.9496
@@ -293,44 +321,15 @@ create table if not exists {schema}.fct_invoice_taxes (
     invoice_id text, account_id text, billing_period date, currency text, tax_name text, rate numeric,
     is_reverse_charge boolean, taxable_amount numeric, tax_amount numeric, issued_at timestamptz)
 """
-
-
-INVOICES_TAX_COLUMNS_DDL = """
-alter table {schema}.fct_invoices
-    add column if not exists country text, add column if not exists net_amount numeric,
-    add column if not exists tax_amount numeric, add column if not exists gross_amount numeric,
-    add column if not exists payment_terms_days integer, add column if not exists due_date date,
-    add column if not exists issuer_legal_name text, add column if not exists issuer_address text,
-    add column if not exists issuer_tax_registration_id text, add column if not exists customer_tax_id text,
-    add column if not exists has_reverse_charge boolean
-"""
 TAX_IDS = {"ACC-004": "DE811907980"}  # the reverse-charged customer's VAT registration
 
 
 def load_invoice_taxes(conn: psycopg.Connection, schema: str = "marts") -> None:
-    """fct_invoice_taxes with the interface columns (TAXES), and fct_invoices' §9 columns that follow from it (net =
-    total, terms of 30 days, the sales entity of tests/tax_tables.py; HO: tax 0, gross = net), as the bill run
-    publishes them."""
-    countries = {a[0]: a[2] for a in ACCOUNTS}
+    """fct_invoice_taxes with the interface columns (TAXES), as the bill run publishes it."""
     currencies = {a[0]: a[3] for a in ACCOUNTS}
     conn.execute(INVOICE_TAXES_DDL.format(schema=schema))
-    conn.execute(INVOICES_TAX_COLUMNS_DDL.format(schema=schema))
     for (tenant, acc, period), groups in TAXES.items():
         for name, rate, reverse, taxable, tax in groups:
             conn.execute(f"insert into {schema}.fct_invoice_taxes values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
                          (invoice_id(tenant, acc, period), acc, period, currencies[acc], name, rate, reverse,
                           taxable, tax, _issued_at(period)))
-    for tenant, acc, period in TOTALS:
-        groups = TAXES.get((tenant, acc, period), [])
-        tax = sum((g[4] for g in groups), D(0))
-        _, legal_name, address, registration = tax_tables.entity(countries[acc]) if tenant == "SO" else (None,) * 4
-        terms = 30 if tenant == "SO" else None
-        conn.execute(
-            f"update {schema}.fct_invoices set country = %s, net_amount = total_amount, tax_amount = %s::numeric,"
-            " gross_amount = total_amount + %s::numeric, payment_terms_days = %s,"
-            " due_date = (issued_at at time zone 'UTC')::date + %s::integer, issuer_legal_name = %s,"
-            " issuer_address = %s, issuer_tax_registration_id = %s, customer_tax_id = %s, has_reverse_charge = %s"
-            " where invoice_id = %s",
-            (countries[acc], tax, tax, terms, terms, legal_name, address, registration,
-             TAX_IDS.get(acc) if tenant == "SO" else None, any(g[2] for g in groups),
-             invoice_id(tenant, acc, period)))

@@ -20,6 +20,8 @@ CONTROL_HEADER = "event_date,account_id,event_type,event_count"
 PRIMARY_HEADER = "usage_date,account_id,sku,currency,amount"
 FINANCE_HEADER = "period,account_id,currency,posted_revenue"
 FX_HEADER = "period,currency,usd_per_unit"
+TAX_HEADER = "country,tax_name,rate,reverse_charge,effective_from"
+ENTITY_HEADER = "country,legal_name,address,tax_registration_id"
 
 
 def event(event_id: str, event_type: str = "SUSPEND", *, time: str = "2026-10-03T14:05:09Z", seq: int = 1,

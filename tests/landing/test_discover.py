@@ -25,6 +25,8 @@ def at(*args) -> datetime:
     ("catalog_20261015.csv", "catalog", at(2026, 10, 15)),
     ("catalog_initial.csv", "catalog", None),          # no date: visible at any time
     ("catalog_20261399_x.csv", "catalog", None),       # digits that are no date: undated
+    ("tax_rates_20260101.csv", "tax_rates", at(2026, 1, 1)),            # finance's uploads: 00:00 of that day
+    ("sales_entities_20261015.csv", "sales_entities", at(2026, 10, 15)),
 ])
 def test_kind_and_delivery_time(name, kind, delivered_at):
     assert classify(name)[:2] == (kind, delivered_at)
@@ -39,6 +41,8 @@ def test_kind_and_delivery_time(name, kind, delivered_at):
     "orders_２０２６１００３T14.jsonl",  # fullwidth digits are not [0-9]
     "accounts_2026-10-03.csv",
     "finance_gl_2026.csv",
+    "tax_rates_20261301.csv",         # no such date
+    "sales_entities_202610.csv",
     "../orders_20261003T14.jsonl",
     "readme.txt",
     "",
@@ -59,6 +63,8 @@ def test_processing_order_is_delivery_then_kind_then_name(tmp_path):
         "accounts_20261003.csv",
         "catalog_20261004_b.csv",
         "catalog_20261004_a.csv",
+        "sales_entities_20261004.csv",
+        "tax_rates_20261004.csv",
         "notes.txt",                        # unknown: visible at any time, first
         "catalog_undated.csv",              # undated: visible at any time
         "orders_20261004T00.jsonl",         # 2026-10-04 01:00: not delivered yet
@@ -72,6 +78,7 @@ def test_processing_order_is_delivery_then_kind_then_name(tmp_path):
         "orders_20261003T22.jsonl",
         "catalog_20261004_a.csv", "catalog_20261004_b.csv", "accounts_20261003.csv", "orders_20261003T23.jsonl",
         "orderstream_control_20261003.csv", "primary_billing_20261003.csv",
+        "tax_rates_20261004.csv", "sales_entities_20261004.csv",
     ]
     assert result.not_yet_delivered == 1
 

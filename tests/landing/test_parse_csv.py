@@ -23,9 +23,11 @@ from .conftest import (
     ACCOUNTS_HEADER,
     CATALOG_HEADER,
     CONTROL_HEADER,
+    ENTITY_HEADER,
     FINANCE_HEADER,
     FX_HEADER,
     PRIMARY_HEADER,
+    TAX_HEADER,
 )
 
 
@@ -163,7 +165,8 @@ def test_fast_and_careful_csv_paths_give_the_same_rows():
 @pytest.mark.parametrize("kind", sorted(FEEDS))
 def test_every_feed_has_a_header_per_the_interface(kind):
     expected = {"catalog": CATALOG_HEADER, "accounts": ACCOUNTS_HEADER, "control": CONTROL_HEADER,
-                "primary_billing": PRIMARY_HEADER, "finance_gl": FINANCE_HEADER, "fx_rates": FX_HEADER}
+                "primary_billing": PRIMARY_HEADER, "finance_gl": FINANCE_HEADER, "fx_rates": FX_HEADER,
+                "tax_rates": TAX_HEADER, "sales_entities": ENTITY_HEADER}
     assert ",".join(FEEDS[kind].header) == expected[kind]
 
 

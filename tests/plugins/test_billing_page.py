@@ -35,7 +35,8 @@ AS_OF = datetime(2026, 12, 1, 1, tzinfo=UTC)
 LATE = "orders_20261201T01.jsonl"  # delivered at 02:00, after AS_OF
 PREFIXES = {"catalog": "catalog_", "accounts": "accounts_", "orders": "orders_",
             "control": "orderstream_control_", "primary_billing": "primary_billing_",
-            "finance_gl": "finance_gl_", "fx_rates": "fx_rates_"}
+            "finance_gl": "finance_gl_", "fx_rates": "fx_rates_", "tax_rates": "tax_rates_",
+            "sales_entities": "sales_entities_"}
 
 
 class Tables(HTMLParser):

@@ -46,6 +46,7 @@ def october(databases):
     url = databases.create("pricing")
     raw = world.PricingWriter(url)
     raw.accounts(world.ACCOUNTS)
+    raw.tax_tables()
     raw.catalog(world.PRICES)
     raw.fx_rates(world.FX)
     raw.events(world.OCTOBER_EVENTS, name="orders_20261031T23.jsonl")

@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from iaas_billing.base import db
+from tests import tax_tables
 
 _counter = itertools.count(1)
 
@@ -36,16 +38,24 @@ class RawWriter:
             " returning file_id", (name, kind, sha, version, rows, rows)).fetchone()[0]
 
     def accounts(self, rows: list[tuple], name: str = "accounts_20261001.csv") -> int:
-        """rows: (account_id, country, currency)."""
+        """rows: (account_id, country, currency[, tax_id, payment_terms_days]) (None: the file leaves it empty)."""
         with db.connect(self.url) as conn, conn.transaction():
             file_id = self._file(conn, name, "accounts", len(rows))
-            for n, (account_id, country, currency) in enumerate(rows, start=2):
+            for n, row in enumerate(rows, start=2):
+                account_id, country, currency, tax_id, terms = (*row, None, None)[:5]
                 conn.execute(
                     "insert into raw.accounts (file_id, line_number, account_id, account_name, country, currency,"
-                    " created_at, raw_record) values (%s, %s, %s, %s, %s, %s, %s, %s)",
+                    " created_at, tax_id, payment_terms_days, raw_record)"
+                    " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     (file_id, n, account_id, f"{account_id} Ltd", country, currency,
-                     ts("2026-01-01T00:00:00Z"), f"{account_id},{country},{currency}"))
+                     ts("2026-01-01T00:00:00Z"), tax_id, terms, f"{account_id},{country},{currency}"))
         return file_id
+
+    def tax_tables(self, snapshot: str = tax_tables.SNAPSHOT, *, countries=None,
+                   entities: bool = True) -> tuple[int, int | None]:
+        """The tax tables a period with SO lines needs to close (insert_tax_tables)."""
+        with db.connect(self.url) as conn, conn.transaction():
+            return insert_tax_tables(conn, self._file, snapshot, countries=countries, entities=entities)
 
     def prices(self, rows: list[tuple], name: str = "catalog_20260101.csv") -> int:
         """rows: (sku, charge_type, tenant, currency, unit_price, idle_unit_price, effective_from 'YYYY-MM-DD')."""
@@ -86,6 +96,34 @@ class RawWriter:
                              " is_conflict, raw_record) values (%s, %s, %s, %s, %s, %s)",
                              (file_id, n, event_id, "other" if is_conflict else "same", is_conflict, "{}"))
         return file_id
+
+
+def insert_tax_tables(conn, new_file: Callable[..., int], snapshot: str = tax_tables.SNAPSHOT, *, countries=None,
+                      entities: bool = True) -> tuple[int, int | None]:
+    """The tax tables a period with SO lines needs to close (rules §9), as tests/tax_tables.write delivers them:
+    raw.tax_rates rows of a tax_rates_<snapshot>.csv file of tax_tables.RATES and raw.sales_entities rows of a
+    sales_entities_<snapshot>.csv file, for `countries` (default all 12), each with its raw.inbox_files row
+    (new_file(conn, name, kind, rows) -> file_id). Returns the two file_ids (the second None without entities)."""
+    day = datetime.strptime(snapshot, "%Y%m%d").date()
+    chosen = [c for c in sorted(tax_tables.RATES) if countries is None or c in countries]
+    rates_id = new_file(conn, f"tax_rates_{snapshot}.csv", "tax_rates", len(chosen))
+    for n, country in enumerate(chosen, start=2):
+        tax_name, rate, reverse_charge = tax_tables.RATES[country]
+        conn.execute(
+            "insert into raw.tax_rates (file_id, line_number, snapshot_date, country, tax_name, rate, reverse_charge,"
+            " effective_from, raw_record) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (rates_id, n, day, country, tax_name, rate, reverse_charge, tax_tables.EFFECTIVE_FROM,
+             f"{country},{tax_name},{rate},{str(reverse_charge).lower()},{tax_tables.EFFECTIVE_FROM}"))
+    if not entities:
+        return rates_id, None
+    entities_id = new_file(conn, f"sales_entities_{snapshot}.csv", "sales_entities", len(chosen))
+    for n, country in enumerate(chosen, start=2):
+        row = tax_tables.entity(country)
+        conn.execute(
+            "insert into raw.sales_entities (file_id, line_number, snapshot_date, country, legal_name, address,"
+            " tax_registration_id, raw_record) values (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (entities_id, n, day, *row, ",".join(row)))
+    return rates_id, entities_id
 
 
 def event(event_id: str, when: str, seq: int, account: str, resource: str, kind: str,

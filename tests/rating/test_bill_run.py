@@ -63,6 +63,7 @@ def scenario(databases):
     url = databases.create("billrun")
     raw = RawWriter(url)
     raw.accounts([("ACC-1", "US", "USD"), ("ACC-2", "JP", "JPY"), ("ACC-3", "BH", "BHD")])
+    raw.tax_tables()
     raw.prices(_prices())
     raw.events([
         event("a1", "2026-10-01T00:00:00Z", 1, "ACC-1", "vm-1", "CREATE", {"cpu": 2, "disk": 10}),

@@ -21,6 +21,7 @@ import pytest
 from iaas_billing import recon
 from iaas_billing.base import db, dbt_runner
 from iaas_billing.jobs import billrun
+from tests.recon import channel
 
 from .conftest import build
 from .raw_rows import RawWriter, event, ts
@@ -117,7 +118,11 @@ def scenario(databases):
     # the reconciliation's models exist in a running warehouse (its daily run); the bill run records breaks there
     recon.build_for_checks(OCT_CLOSE, url)
     state = {"url": url}
-    state["refused"] = billrun.close_due_periods(OCT_CLOSE, url=url)
+    channel.SENT.clear()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("BILLING_NOTIFIER", "tests.recon.channel:remember")
+        state["refused"] = billrun.close_due_periods(OCT_CLOSE, url=url)
+    state["alerts"] = list(channel.SENT)
     state["numbers_before"] = _query(url, "select invoice_id, account_id from marts.fct_invoices_due"
                                           " where billing_period = '2026-10-01' order by invoice_id")
     state["breaks_refused"] = _tax_breaks(url)
@@ -150,6 +155,9 @@ def test_a_period_without_a_rate_is_not_closed_and_is_reported(scenario):
     assert (kind, day, status) == ("missing_tax_rate", date(2026, 10, 1), "open")
     assert (kind_nov, day_nov, status_nov) == ("missing_tax_rate", date(2026, 11, 1), "open")
     assert "no tax rate for GB in force on 2026-10-31" in detail and "1 SO line(s) on 1 invoice(s)" in detail
+    [alert] = scenario["alerts"]  # the people running the bill run hear of it
+    assert (alert.severity, alert.subject) == ("error", "bill run: 2026-10 not closed, its tax tables are incomplete (GB)")
+    assert alert.body == detail
 
 
 @pytest.mark.rule("5.3", "9.6")

@@ -25,6 +25,8 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+from tests import tax_tables
+
 L1 = "L1_PRIMARY_VS_SECONDARY"
 L2 = "L2_ORDERSTREAM_VS_BILLING"
 L3 = "L3_FINANCE_VS_ORDERSTREAM"
@@ -84,6 +86,9 @@ def first_inbox(missing: tuple[str, ...] = ()) -> dict[str, str]:
 
 def _first_files() -> dict[str, str]:
     return {
+        # the tax tables the bill run needs to close a period with SO lines (rules §9)
+        f"tax_rates_{tax_tables.SNAPSHOT}.csv": tax_tables.tax_rates_csv(),
+        f"sales_entities_{tax_tables.SNAPSHOT}.csv": tax_tables.sales_entities_csv(),
         "catalog_20261001_initial.csv": CATALOG,
         "accounts_20261001.csv": ACCOUNTS,
         # a later snapshot tries to change ACC-1's currency: kept EUR, reported

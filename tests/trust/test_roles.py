@@ -74,10 +74,10 @@ def test_bootstrap_twice_is_idempotent(fresh_url):
 def test_loader_lands_an_inbox(logins, fresh_url, tiny_inbox):
     loader = logins.url("billing_loader", fresh_url)
     report = land_inbox(tiny_inbox, LATE, url=loader)
-    assert report.files_landed == 3 and report.rows_loaded > 0
-    assert sql(fresh_url, "select count(*) from raw.inbox_files")[0][0] == 3
+    assert report.files_landed == 5 and report.rows_loaded > 0
+    assert sql(fresh_url, "select count(*) from raw.inbox_files")[0][0] == 5
     again = land_inbox(tiny_inbox, LATE, url=loader)
-    assert again.files_landed == 0 and again.files_skipped == 3
+    assert again.files_landed == 0 and again.files_skipped == 5
 
 
 def test_loader_reads_nothing_outside_raw_and_runs_no_ddl(logins, fresh_url):
@@ -122,7 +122,7 @@ def test_pipeline_runs_end_to_end_under_least_privilege(logins, fresh_url, tiny_
                                 " and not has_table_privilege('billing_finance', c.oid, 'select')")
     assert unreadable == []
     landed_by = sql(fresh_url, "select count(*) from raw.inbox_files")[0][0]
-    assert landed_by == 3
+    assert landed_by == 5  # accounts, catalogue, orders, the tax tables
     for secret in (loader.password, transformer.password):
         assert secret not in done.stdout and secret not in done.stderr
 

@@ -230,6 +230,7 @@ def close_due_periods(as_of: datetime, url: URL | None = None, *,
                 result = _close_one(conn, period, as_of)
             except PeriodNotTaxable as exc:
                 log.warning("not closing %s (nor any later period): %s", f"{period:%Y-%m}", exc)
+                _alert_refused(period, exc)
                 refused = True
                 break
             if result is not None:
@@ -238,6 +239,17 @@ def close_due_periods(as_of: datetime, url: URL | None = None, *,
         if refused or (closed and _open_tax_gap_breaks(conn)):
             _record_tax_gap_breaks(conn, url, as_of)
     return closed
+
+
+def _alert_refused(period: date, exc: PeriodNotTaxable) -> None:
+    """Tell the people who run the bill run that a due period stays open until its tax tables arrive."""
+    from iaas_billing.jobs import notify
+
+    countries = sorted({gap.country or "?" for gap in exc.gaps})
+    notify.notify(f"bill run: {period:%Y-%m} not closed, its tax tables are incomplete ({', '.join(countries)})",
+                  "\n".join(gap.detail for gap in exc.gaps), severity="error",
+                  payload={"billing_period": period.isoformat(),
+                           "gaps": [{"country": g.country, "break_type": g.gap_type} for g in exc.gaps]})
 
 
 def _open_tax_gap_breaks(conn: psycopg.Connection) -> int:

@@ -66,7 +66,7 @@ def parse_feed(feed: CsvFeed, data: bytes) -> tuple[list[Row], list[Quarantined]
     valid: list[Row] = []
     quarantined: list[Quarantined] = []
     first_line: dict[tuple, int] = {}
-    for record in parse_csv.read(data, feed.header):
+    for record in parse_csv.read(data, feed.header, feed.expected_header):
         if isinstance(record, Quarantined):
             quarantined.append(record)
             continue

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 # Processing order among files delivered at the same instant (docs/decisions.md).
-KIND_ORDER = ("catalog", "accounts", "orders", "control", "primary_billing", "finance_gl", "fx_rates")
+KIND_ORDER = ("catalog", "accounts", "orders", "control", "primary_billing", "finance_gl", "fx_rates", "tax_rates",
+              "sales_entities")
 UNKNOWN = "unknown"
 
 _PATTERNS = (
@@ -20,7 +21,11 @@ _PATTERNS = (
     ("primary_billing", re.compile(r"primary_billing_([0-9]{8})\.csv\Z")),
     ("finance_gl", re.compile(r"finance_gl_([0-9]{6})\.csv\Z")),
     ("fx_rates", re.compile(r"fx_rates_([0-9]{6})\.csv\Z")),
+    ("tax_rates", re.compile(r"tax_rates_([0-9]{8})\.csv\Z")),
+    ("sales_entities", re.compile(r"sales_entities_([0-9]{8})\.csv\Z")),
 )
+_SNAPSHOT_DATE = re.compile(r"_([0-9]{8})\.csv\Z")
+_AT_START_OF_DAY = ("tax_rates", "sales_entities")  # finance's uploads, like a dated catalogue (decisions.md)
 _CATALOG_DATE = re.compile(r"([0-9]{8})")
 
 
@@ -66,12 +71,19 @@ def classify(name: str) -> tuple[str, datetime | None, str | None]:
                 return kind, _day(match.group(1)) + timedelta(hours=hour + 1), None
             if kind in ("finance_gl", "fx_rates"):
                 return kind, _next_month(match.group(1)), None
+            if kind in _AT_START_OF_DAY:
+                return kind, _day(match.group(1)), None
             return kind, _day(match.group(1)) + timedelta(days=1), None
         except ValueError:
             if kind == "catalog":  # catalog_<8 digits that are no date>…: an undated catalogue
                 return kind, None, None
             return UNKNOWN, None, f"the name looks like a {kind} file but holds no valid date"
     return UNKNOWN, None, "the name matches no known file kind"
+
+
+def snapshot_date(name: str) -> date:
+    """The date a dated snapshot's name stands for (tax_rates_<YYYYMMDD>.csv, sales_entities_<YYYYMMDD>.csv)."""
+    return _day(_SNAPSHOT_DATE.search(name).group(1)).date()
 
 
 def stored_name(raw: str) -> str:

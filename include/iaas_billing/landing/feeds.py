@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -81,6 +82,32 @@ def idle_price(value: str, field: str) -> Decimal:
     return Decimal("0.000000") if value == "" else price(value, field)
 
 
+def optional_text(value: str, field: str) -> str | None:
+    """An optional CSV field: empty is null."""
+    return value or None
+
+
+def optional_count(value: str, field: str) -> int | None:
+    """An optional non-negative integer: empty is null."""
+    return None if value == "" else parse_count(value, field)
+
+
+def tax_rate(value: str, field: str) -> Decimal:
+    """A tax rate: a decimal fraction from 0 to 1 with at most 6 decimal places."""
+    result = parse_decimal(value, field, max_decimals=vocab.TAX_RATE_MAX_DECIMALS, max_integer_digits=1)
+    if not 0 <= result <= 1:
+        raise FieldError("rate_out_of_range", f"{field} must be a fraction from 0 to 1: {shown(value)}")
+    return result
+
+
+def boolean(value: str, field: str) -> bool:
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    raise FieldError("bad_boolean", f"{field} must be true or false: {shown(value)}")
+
+
 def rate(value: str, field: str) -> Decimal:
     result = parse_decimal(value, field, max_decimals=vocab.FX_MAX_DECIMALS,
                            max_integer_digits=vocab.FX_MAX_INTEGER_DIGITS)
@@ -99,6 +126,9 @@ class CsvFeed:
     key: tuple[str, ...]                         # unique within one file; a later duplicate is quarantined
     snapshot: bool                               # a newer version of the file name replaces the older one's rows
     copy_as_text: bool = False                   # a valid field's text is its Postgres input (dates, decimals, text)
+    whole: bool = False                          # all or nothing: one bad row rejects the file (snapshots.py)
+    dated: bool = False                          # raw rows carry snapshot_date, the file name's date
+    expected_header: str | None = None           # the header(s) a wrong-header reason names, if not `header`
 
     def parse(self, fields: list[str]) -> tuple | list[FieldError]:
         try:
@@ -226,6 +256,16 @@ ACCOUNTS = CsvFeed(
     columns=("account_id", "account_name", "country", "currency", "created_at"),
     parsers=(text, text, choice(vocab.COUNTRIES, "unknown_country"), choice(vocab.CURRENCIES, "unknown_currency"),
              parse_created_at),
+    key=("account_id",), snapshot=False,
+    expected_header="'account_id,account_name,country,currency,created_at' or "
+                    "'account_id,account_name,country,currency,created_at,tax_id,payment_terms_days'")
+
+# rules §9: an accounts file may also carry tax_id and payment_terms_days (both may be empty: null)
+ACCOUNTS_WITH_TERMS = CsvFeed(
+    kind="accounts", table="accounts",
+    header=(*ACCOUNTS.header, "tax_id", "payment_terms_days"),
+    columns=(*ACCOUNTS.columns, "tax_id", "payment_terms_days"),
+    parsers=(*ACCOUNTS.parsers, optional_text, optional_count),
     key=("account_id",), snapshot=False)
 
 CONTROL = CsvFeed(
@@ -256,5 +296,34 @@ FX_RATES = CsvFeed(
     parsers=(parse_period, choice(vocab.CURRENCIES, "unknown_currency"), rate),
     key=("period", "currency"), snapshot=True)
 
-FEEDS = {feed.kind: feed for feed in (CATALOG, ACCOUNTS, CONTROL, PRIMARY_BILLING, FINANCE_GL, FX_RATES)}
+# rules §9: full snapshots from finance, each accepted whole or rejected whole (snapshots.py)
+TAX_RATES = CsvFeed(
+    kind="tax_rates", table="tax_rates",
+    header=("country", "tax_name", "rate", "reverse_charge", "effective_from"),
+    columns=("country", "tax_name", "rate", "reverse_charge", "effective_from"),
+    parsers=(choice(vocab.COUNTRIES, "unknown_country"), text, tax_rate, boolean, parse_date),
+    key=("country", "effective_from"), snapshot=True, whole=True, dated=True)
+
+SALES_ENTITIES = CsvFeed(
+    kind="sales_entities", table="sales_entities",
+    header=("country", "legal_name", "address", "tax_registration_id"),
+    columns=("country", "legal_name", "address", "tax_registration_id"),
+    parsers=(choice(vocab.COUNTRIES, "unknown_country"), text, text, text),
+    key=("country",), snapshot=True, whole=True, dated=True)
+
+FEEDS = {feed.kind: feed for feed in (CATALOG, ACCOUNTS, CONTROL, PRIMARY_BILLING, FINANCE_GL, FX_RATES, TAX_RATES,
+                                      SALES_ENTITIES)}
 SNAPSHOT_TABLES = tuple(feed.table for feed in FEEDS.values() if feed.snapshot)
+
+
+def feed_for(kind: str, data: bytes) -> CsvFeed:
+    """The feed that reads a file of this kind: an accounts file whose header has the optional columns is read
+    as ACCOUNTS_WITH_TERMS, any other as ACCOUNTS (whose wrong-header reason names both headers)."""
+    if kind != "accounts":
+        return FEEDS[kind]
+    first = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", "replace").removeprefix("\ufeff")
+    try:
+        fields = next(csv.reader([first], strict=True), [])
+    except csv.Error:
+        return ACCOUNTS
+    return ACCOUNTS_WITH_TERMS if tuple(fields) == ACCOUNTS_WITH_TERMS.header else ACCOUNTS

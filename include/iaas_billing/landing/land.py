@@ -6,9 +6,9 @@ from datetime import datetime
 
 import psycopg
 
-from iaas_billing.landing import batch, catalog, copy_load, csv_rows, manifest, staging
-from iaas_billing.landing.discover import UNKNOWN, InboxFile
-from iaas_billing.landing.feeds import FEEDS, CsvFeed
+from iaas_billing.landing import batch, catalog, copy_load, csv_rows, manifest, snapshots, staging
+from iaas_billing.landing.discover import UNKNOWN, InboxFile, snapshot_date
+from iaas_billing.landing.feeds import CsvFeed, feed_for
 from iaas_billing.landing.records import FileOutcome, LandedFile
 from iaas_billing.landing.records import quarantine_summary as _summary
 from iaas_billing.landing.records import status_of as _status
@@ -39,18 +39,25 @@ def _land_csv(conn: psycopg.Connection, feed: CsvFeed, f: InboxFile, file_id: in
         return FileOutcome(_status(loaded, len(quarantined)), loaded + len(quarantined), loaded, quarantined,
                            "; ".join(notes) or None)
     valid = parsed.rows
+    check = None
     if feed.kind == "catalog":
         check = catalog.check_rows(conn, valid, quarantined)
-        if check.invalid:
-            detail = f"rejected, nothing applied: {len(check.errors)} invalid " \
-                f"row{'s' if len(check.errors) != 1 else ''}: " + "; ".join(check.errors)
-            return FileOutcome("rejected", len(check.rejected), 0, check.rejected, detail, check.errors)
+    elif feed.whole:
+        check = snapshots.check(feed.kind, data, valid, quarantined)
+    if check is not None and check.invalid:
+        detail = f"rejected, nothing applied: {len(check.errors)} invalid " \
+            f"row{'s' if len(check.errors) != 1 else ''}: " + "; ".join(check.errors)
+        return FileOutcome("rejected", len(check.rejected), 0, check.rejected, detail, check.errors)
     notes = [_summary(quarantined), _supersede(conn, feed, f, file_id)]
     if not valid and not quarantined:
         notes.append("header only: a valid empty file")
     columns = ("file_id", "line_number", *feed.columns, "raw_record")
-    loaded = copy_load.copy_rows(conn, feed.table, columns,
-                                 ((file_id, line, *values, raw) for line, values, raw in valid)) if valid else 0
+    rows = ((file_id, line, *values, raw) for line, values, raw in valid)
+    if feed.dated:  # the file name's date, on every row
+        day = snapshot_date(f.name)
+        columns = (*columns, "snapshot_date")
+        rows = ((file_id, line, *values, raw, day) for line, values, raw in valid)
+    loaded = copy_load.copy_rows(conn, feed.table, columns, rows) if valid else 0
     if loaded != len(valid):
         raise copy_load.CountMismatch(f"{len(valid)} rows sent but the server took {loaded}")
     return FileOutcome(_status(loaded, len(quarantined)), loaded + len(quarantined), loaded, quarantined,
@@ -82,8 +89,9 @@ def land_file(conn: psycopg.Connection, f: InboxFile, data: bytes, sha256: str, 
         if f.kind == UNKNOWN:
             outcome = FileOutcome("unknown_kind", detail=f.detail)
         else:
-            table = FEEDS[f.kind].table
-            outcome = _land_csv(conn, FEEDS[f.kind], f, file_id, data, parsed)
+            feed = feed_for(f.kind, data)
+            table = feed.table
+            outcome = _land_csv(conn, feed, f, file_id, data, parsed)
         if outcome.rows_read != outcome.rows_loaded + outcome.rows_quarantined:
             raise copy_load.CountMismatch(f"read {outcome.rows_read} rows but accounted for "
                                           f"{outcome.rows_loaded} + {outcome.rows_quarantined}")

@@ -107,17 +107,18 @@ def read_clean(data: bytes, header: tuple[str, ...]) -> tuple[list[str], list[li
     return body, rows
 
 
-def read(data: bytes, header: tuple[str, ...]) -> Iterator[Record | Quarantined]:
+def read(data: bytes, header: tuple[str, ...], expected: str | None = None) -> Iterator[Record | Quarantined]:
     """The data records of a CSV file with the given header, or why each cannot be read.
 
     A file with the right header and no data line is a valid empty feed: it yields nothing (blank lines
     after the header are still quarantined one by one). An empty file (not even a header) and a file whose
     header is wrong yield quarantined records only: line 1 stands for the file when it has no data line,
-    otherwise every data line is quarantined with the header problem.
+    otherwise every data line is quarantined with the header problem. expected: how those reasons name the
+    accepted header(s), when not just `header`.
     """
-    expected = ",".join(header)
+    shown_header = expected or repr(",".join(header))
     if not data:
-        yield Quarantined(1, "empty_file", f"empty file: expected the header {expected!r} and data rows", "")
+        yield Quarantined(1, "empty_file", f"empty file: expected the header {shown_header} and data rows", "")
         return
     items = list(split(data))
     first, rest = items[0], items[1:]
@@ -132,7 +133,7 @@ def read(data: bytes, header: tuple[str, ...]) -> Iterator[Record | Quarantined]
         except csv.Error:
             got = None
         if got != header:
-            problem = f"wrong header: expected {expected!r}, got {head_text[:300]!r}"
+            problem = f"wrong header: expected {shown_header}, got {head_text[:300]!r}"
     if problem:
         if not rest:  # nothing but the header: line 1 stands for the file
             yield Quarantined(1, "wrong_header", problem, head_text)

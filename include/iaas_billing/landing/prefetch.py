@@ -11,7 +11,7 @@ from pathlib import Path
 
 from iaas_billing.landing import batch, csv_rows, staging, stat_cache
 from iaas_billing.landing.discover import InboxFile
-from iaas_billing.landing.feeds import FEEDS
+from iaas_billing.landing.feeds import FEEDS, feed_for
 
 AHEAD_FILES = batch.MAX_FILES  # files prepared ahead of the one being landed: a whole batch of extracts …
 AHEAD_BYTES = batch.MAX_BYTES  # … or this many bytes of them (at least one file)
@@ -41,7 +41,7 @@ def prepare(f: InboxFile, known: dict[str, str]) -> Prepared:
         if f.kind == "orders":
             parsed = staging.stage(f.name, data)
         elif f.kind in FEEDS:
-            parsed = csv_rows.parse_file(FEEDS[f.kind], data, copy_text=True, text_format=True)
+            parsed = csv_rows.parse_file(feed_for(f.kind, data), data, copy_text=True, text_format=True)
     return Prepared(f, data, sha256, None, hashed, parsed)
 
 

@@ -12,6 +12,8 @@ EVENTS_WITH_COMPONENTS = frozenset({"CREATE", "MODIFY"})
 # Prices, amounts and quantities: numeric(24, 6) in raw.
 MAX_DECIMALS = 6
 MAX_INTEGER_DIGITS = 18
+# Tax rates: numeric(9, 6), a fraction from 0 to 1.
+TAX_RATE_MAX_DECIMALS = 6
 # fx rates: numeric(24, 10).
 FX_MAX_DECIMALS = 10
 FX_MAX_INTEGER_DIGITS = 14
