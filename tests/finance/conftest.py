@@ -11,8 +11,8 @@ from iaas_billing.base import db, dbt_runner
 from tests.conftest import server_url
 from tests.finance import world
 
-# What the finance models need, built by dbt; the rating and reconciliation marts they read
-# (fct_invoice_lines, fct_invoices, fct_reconciliation_breaks, dim_resources) are the world's hand-made tables.
+# What the finance models need, built by dbt; the rating and reconciliation marts they read (fct_invoice_lines,
+# fct_invoices, fct_invoice_taxes, fct_reconciliation_breaks, dim_resources) are the world's hand-made tables.
 # The FOCUS export's resources come from the lineage views over the ledger the world also writes.
 FINANCE_SELECTION = [
     "+dim_accounts", "+int_skus_resolved", "+int_skus_focus_units", "+stg_inbox__fx_rates", "+stg_inbox__inbox_files",

@@ -55,12 +55,14 @@ def site_packages() -> Path:
     return Path(next(iter(glob.glob(str(VENV / "lib" / "python3.12" / "site-packages")))))
 
 
-def validate(data_file: Path, version: str = "1.2") -> tuple[list[str], str]:
-    """Run focus-validator offline on a CSV; returns the report's FAIL lines and the whole report."""
+def validate(data_file: Path, version: str = "1.2", criteria: tuple[str, ...] = ()) -> tuple[list[str], str]:
+    """Run focus-validator offline on a CSV, with the applicability criteria given (none by default); returns the
+    report's FAIL lines and the whole report."""
     bin_dir = ensure_venv()
+    extra = ["--applicability-criteria", ",".join(criteria)] if criteria else []
     proc = subprocess.run(
         [str(bin_dir / "focus-validator"), "--data-file", str(Path(data_file).resolve()),
-         "--validate-version", version, "--block-download"],
+         "--validate-version", version, "--block-download", *extra],
         cwd=site_packages(), capture_output=True, text=True, timeout=600)
     report = proc.stdout + proc.stderr
     if proc.returncode != 0:

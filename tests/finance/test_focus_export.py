@@ -1,5 +1,5 @@
 """`iaas-billing export focus`: a FOCUS 1.2 dataset that the FinOps Foundation's focus-validator passes, split by
-resource, whose BilledCost sums exactly to the issued invoices."""
+resource, whose BilledCost sums exactly to the issued invoices: their lines (net) and their taxes as Tax rows."""
 
 from __future__ import annotations
 
@@ -53,13 +53,31 @@ def _issued(finance_url):
     return invoices, lines
 
 
+def _gross(finance_url) -> dict[str, Decimal]:
+    with connect(finance_url) as conn:
+        return dict(conn.execute("select invoice_id, gross_amount from marts.fct_invoices"))
+
+
+def _taxes(finance_url) -> dict[str, Decimal]:
+    """The tax of each SO invoice, summed over its groups by SQL on the mart."""
+    with connect(finance_url) as conn:
+        return dict(conn.execute("select invoice_id, sum(tax_amount) from marts.fct_invoice_taxes group by 1"))
+
+
+def _lines(rows: list[dict]) -> list[dict]:
+    """The rows of invoice lines (Usage and Adjustment), without the Tax rows."""
+    return [r for r in rows if r["ChargeCategory"] != "Tax"]
+
+
 def test_every_mandatory_column_and_the_period_charges(finance_url, exported):
     _, rows = exported
     assert set(MANDATORY) <= set(rows[0])
-    assert len({(r["InvoiceId"], r["x_InvoiceLineNumber"]) for r in rows}) == 11  # SO lines of October in world.py
-    assert len(rows) == 18  # their 18 line x resource shares; no SO line of October needs a rounding row
+    charges = _lines(rows)
+    assert len({(r["InvoiceId"], r["x_InvoiceLineNumber"]) for r in charges}) == 11  # SO lines of October, world.py
+    assert len(charges) == 18  # their 18 line x resource shares; no SO line of October needs a rounding row
+    assert len(rows) == 18 + 5  # and the 5 tax groups of its 4 invoices (world.TAXES)
     by_currency: dict[str, Decimal] = defaultdict(Decimal)
-    for row in rows:
+    for row in charges:
         by_currency[row["BillingCurrency"]] += Decimal(row["BilledCost"])
         assert row["BilledCost"] == row["EffectiveCost"] == row["ListCost"] == row["ContractedCost"]
         assert row["BillingPeriodStart"] == "2026-10-01T00:00:00Z" and row["BillingPeriodEnd"] == "2026-11-01T00:00:00Z"
@@ -73,16 +91,72 @@ def test_every_mandatory_column_and_the_period_charges(finance_url, exported):
 def test_billed_cost_sums_per_invoice_and_line_equal_the_issued_invoices_exactly(finance_url, exports, tenant, period):
     _, rows = exports[(tenant, period)]
     invoices, lines = _issued(finance_url)
+    taxes, payable = _taxes(finance_url), _gross(finance_url)
     per_invoice: dict[str, Decimal] = defaultdict(Decimal)
+    gross: dict[str, Decimal] = defaultdict(Decimal)
     per_line: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for row in rows:
+        gross[row["InvoiceId"]] += Decimal(row["BilledCost"])
+    for row in _lines(rows):
         per_invoice[row["InvoiceId"]] += Decimal(row["BilledCost"])
         per_line[(row["InvoiceId"], row["x_InvoiceLineNumber"])] += Decimal(row["BilledCost"])
     prefix = f"{tenant}-{period.replace('-', '')}-"
+    # the lines' rows are the net amount (revenue excludes tax, rules §9), all rows the payable gross amount
     assert per_invoice == {inv: total for inv, total in invoices.items() if inv.startswith(prefix)}
+    assert gross == {inv: total + taxes.get(inv, 0) for inv, total in invoices.items() if inv.startswith(prefix)}
+    assert gross == {inv: amount for inv, amount in payable.items() if inv.startswith(prefix)}  # BilledCost-C-007-M
     assert per_line == {key: amount for key, amount in lines.items() if key[0].startswith(prefix)}
     # every line of the world has lineage, so every Usage row names its resource
     assert all(r["ResourceId"] for r in rows if r["ChargeCategory"] == "Usage")
+
+
+@pytest.mark.rule("9.8")
+@pytest.mark.parametrize("period", ["2026-10", "2026-09"])
+def test_tax_rows_tie_to_fct_invoice_taxes_per_invoice_to_the_minor_unit(finance_url, exports, period):
+    _, rows = exports[("SO", period)]
+    per_invoice: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        if row["ChargeCategory"] == "Tax":
+            per_invoice[row["InvoiceId"]] += Decimal(row["BilledCost"])
+    prefix = f"SO-{period.replace('-', '')}-"
+    expected = {inv: tax for inv, tax in _taxes(finance_url).items() if inv.startswith(prefix)}
+    assert per_invoice == expected
+    assert not [r for r in exports[("HO", period)][1] if r["ChargeCategory"] == "Tax"]  # HO statements carry none
+
+
+@pytest.mark.rule("9.8")
+def test_each_tax_group_is_one_tax_row_of_its_invoice(finance_url, exported):
+    _, rows = exported
+    taxes = [r for r in rows if r["ChargeCategory"] == "Tax"]
+    us, jp, bh, de = (world.invoice_id("SO", acc, world.OCT) for acc in ("ACC-001", "ACC-002", "ACC-003", "ACC-004"))
+    # world.TAXES, by hand: the September adjustment line of ACC-001 keeps September's 6 % (0.96 x 0.06 = 0.0576),
+    # its October lines 7 % (99.28 x 0.07 = 6.9496); 9264 JPY x 10 % = 926.4; 13.560 BHD x 10 %; DE reverse charged
+    assert [(r["InvoiceId"], r["ChargeDescription"], r["BilledCost"], r["x_TaxRate"], r["x_TaxableAmount"],
+             r["x_IsReverseCharge"]) for r in taxes] == [
+        (us, f"Sales tax 6 % on {us}", "0.06", "0.06", "0.96", "false"),
+        (us, f"Sales tax 7 % on {us}", "6.95", "0.07", "99.28", "false"),
+        (jp, f"Consumption tax 10 % on {jp}", "926.0", "0.10", "9264.0", "false"),
+        (bh, f"VAT 10 % on {bh}", "1.356", "0.10", "13.560", "false"),
+        (de, f"VAT reverse charge on {de}: the customer accounts for the tax", "0.00", "0.0", "53.60", "true")]
+    # each after its invoice's lines
+    assert [r["ChargeCategory"] for r in rows if r["InvoiceId"] == us][-3:] == ["Usage", "Tax", "Tax"]
+    accounts = {r["InvoiceId"]: (r["BillingAccountId"], r["BillingAccountName"], r["BillingCurrency"])
+                for r in _lines(rows)}
+    for row in taxes:
+        assert row["BilledCost"] == row["EffectiveCost"] == row["ListCost"] == row["ContractedCost"]
+        account = (row["BillingAccountId"], row["BillingAccountName"], row["BillingCurrency"])
+        assert account == accounts[row["InvoiceId"]]
+        assert (row["BillingPeriodStart"], row["BillingPeriodEnd"]) == ("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z")
+        assert (row["ChargePeriodStart"], row["ChargePeriodEnd"]) == ("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z")
+        assert (row["ChargeFrequency"], row["ChargeClass"], row["x_Tenant"]) == ("One-Time", "", "SO")
+        assert (row["ServiceCategory"], row["ServiceSubcategory"], row["ServiceName"]) == (
+            "Other", "Other (Other)", "Tax")
+        # FOCUS 1.2 wants no SKU, price or quantity on a Tax row; it is on no resource and no invoice line
+        assert not any(row[c] for c in (
+            "SkuId", "SkuPriceId", "ListUnitPrice", "ContractedUnitPrice", "PricingQuantity", "PricingUnit",
+            "PricingCategory", "ConsumedQuantity", "ConsumedUnit", "ResourceId", "ResourceType",
+            "x_InvoiceLineNumber", "x_ChargeType", "x_RateKind", "x_AdjustedPeriod")), row
+    assert all(r["x_TaxRate"] == r["x_TaxableAmount"] == r["x_IsReverseCharge"] == "" for r in _lines(rows))
 
 
 def test_resource_shares_are_exact_and_the_line_is_rounded_once(exports):
@@ -165,6 +239,31 @@ def test_focus_validator_fails_the_other_branch_when_invoice_id_is_null(exported
     fails, report = focus_validator.validate(nulled)
     assert _failed(fails) == {"InvoiceId-C-005-C": len(rows)}, "\n".join(fails)
     assert "InvoiceId-C-003-C: PASS" in report and "InvoiceId-C-004-C: PASS" in report
+
+
+# FOCUS 1.2's rules that want SKU and price columns null on Tax rows sit under parents that apply only to a provider
+# with a public price list and unit pricing, which we are: with those two criteria the validator runs them (and also
+# fails columns we do not claim: PricingCurrency*, SkuMeter, SkuPriceDetails; docs/finance.md).
+PRICE_LIST = ("PUBLIC_PRICE_LIST_SUPPORTED", "UNIT_PRICING_SUPPORTED")
+TAX_RULES = ["SkuId-C-004-C", "SkuPriceId-C-004-C", "ListUnitPrice-C-004-C", "PricingQuantity-C-004-C"]
+
+
+def test_focus_validator_checks_the_tax_rows(exported, tmp_path):
+    """The Tax rows pass FOCUS 1.2's Tax rules, and the validator does read them: the same dataset with a SKU, a price
+    and a quantity on its 5 Tax rows fails each rule 5 times."""
+    path, _ = exported
+    _, report = focus_validator.validate(path, criteria=PRICE_LIST)
+    assert all(f"{rule}: PASS" in report for rule in TAX_RULES), report
+    priced = tmp_path / "focus_with_priced_tax.csv"
+    with path.open(newline="", encoding="utf-8") as source, priced.open("w", newline="", encoding="utf-8") as target:
+        reader = csv.DictReader(source)
+        writer = csv.DictWriter(target, reader.fieldnames, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({**row, "SkuId": "tax", "SkuPriceId": "tax", "ListUnitPrice": "1.0", "PricingQuantity": "1.0",
+                          "PricingUnit": "Units"} if row["ChargeCategory"] == "Tax" else row for row in reader)
+    fails, _ = focus_validator.validate(priced, criteria=PRICE_LIST)
+    failed = _failed(fails)
+    assert {rule: failed.get(rule) for rule in TAX_RULES} == dict.fromkeys(TAX_RULES, 5), "\n".join(fails)
 
 
 def test_units_are_in_focus_unit_format(exports):

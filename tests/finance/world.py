@@ -339,3 +339,4 @@ def load_breaks(conn: psycopg.Connection) -> None:
     for row in rows:
         conn.execute("insert into marts.fct_reconciliation_breaks values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"
                      " '2026-11-01 02:00+00')", row)
+

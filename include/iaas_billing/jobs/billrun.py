@@ -153,6 +153,7 @@ def _close_one(conn: psycopg.Connection, period: date, as_of: datetime) -> Perio
             " (billing_period, closed_at, invoice_count, line_count, adjustment_line_count, lineage_source_rows)"
             " values (%s, %s, %s, %s, %s, %s)", (period, as_of, invoices, lines, adjustments, sources))
         _check_lineage(conn, period)
+        _check_taxes(conn, period)
     return PeriodClose(period, invoices, lines, adjustments, as_of, sources)
 
 
@@ -195,6 +196,24 @@ def _check_lineage(conn: psycopg.Connection, period: date) -> None:
             f"not closing {period:%Y-%m}: {bad[0][4]} line(s) are not rebuilt by their lineage ({shown}), so nothing"
             " was issued. The rating's daily sums and its pieces disagree: rebuild them with"
             " `dbt build --full-refresh` and run again.")
+
+
+def _check_taxes(conn: psycopg.Connection, period: date) -> None:
+    """Every SO invoice just issued must carry the sum of its tax groups, which must cover all its lines (rules
+    §9.4), else the close fails and issues nothing: the ledger never holds an invoice whose tax does not add up."""
+    bad = conn.execute(
+        "select i.invoice_id, i.net_amount, i.tax_amount, coalesce(sum(t.taxable_amount), 0),"
+        " coalesce(sum(t.tax_amount), 0)"
+        " from billing.invoices as i left join billing.invoice_taxes as t on t.invoice_id = i.invoice_id"
+        " where i.billing_period = %s and i.tenant = 'SO'"
+        " group by i.invoice_id, i.net_amount, i.tax_amount"
+        " having (i.net_amount, i.tax_amount) is distinct from (coalesce(sum(t.taxable_amount), 0),"
+        "  coalesce(sum(t.tax_amount), 0))"
+        " order by i.invoice_id limit 5", (period,)).fetchall()
+    if bad:
+        shown = "; ".join(f"{i}: net {n}, tax {t}, its groups {gn} and {gt}" for i, n, t, gn, gt in bad)
+        raise BillingError(f"not closing {period:%Y-%m}: tax groups that do not add up to their invoices ({shown}),"
+                           " so nothing was issued")
 
 
 def close_due_periods(as_of: datetime, url: URL | None = None, *,

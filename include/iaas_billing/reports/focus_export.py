@@ -1,7 +1,8 @@
 """Writes a period's issued charges of one tenant as a FOCUS 1.2 CostAndUsage dataset (marts.fct_focus_charges).
 
-The rows (per invoice line: one per resource and one for the line's rounding) and every figure in them come from
-the mart; this module only filters, orders and writes them (docs/finance.md).
+The rows (per invoice line: one per resource and one for the line's rounding; per SO invoice, one Tax row per tax
+group) and every figure in them come from the mart; this module only filters, orders and writes them
+(docs/finance.md).
 """
 
 from __future__ import annotations
@@ -26,13 +27,15 @@ def _relation_exists(conn, name: str) -> bool:
 
 
 def fetch(period: date, tenant: str, url: URL | None = None) -> tuple[list[str], list[tuple]]:
-    """The FOCUS columns and rows of a tenant's issued invoice lines of a period, in invoice and line order."""
+    """The FOCUS columns and rows of a tenant's issued charges of a period, in invoice and line order, each invoice's
+    Tax rows after its lines."""
     with db.connect(url) as conn:
         if not _relation_exists(conn, SOURCE):
             raise BillingError(f"marts.{SOURCE} does not exist: run `iaas-billing run` to build the marts first")
         cur = conn.execute(
             sql.SQL("select * from marts.{} where tenant = %s and billing_period = %s "
-                    'order by "InvoiceId", "x_InvoiceLineNumber", "ResourceId" nulls last, "ChargeCategory" desc')
+                    'order by "InvoiceId", "x_InvoiceLineNumber", "ResourceId" nulls last, "ChargeCategory" desc, '
+                    '"ChargeDescription"')
             .format(sql.Identifier(SOURCE)), (tenant, period))
         names = [c.name for c in cur.description]
         keep = [i for i, n in enumerate(names) if n not in HELPER_COLUMNS]
@@ -41,9 +44,12 @@ def fetch(period: date, tenant: str, url: URL | None = None) -> tuple[list[str],
 
 
 def csv_value(value) -> str:
-    """FOCUS CSV text: ISO 8601 UTC instants with Z, decimals always with a point (typed as decimal), '' for null."""
+    """FOCUS CSV text: ISO 8601 UTC instants with Z, decimals always with a point (typed as decimal), true/false,
+    '' for null."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, date):

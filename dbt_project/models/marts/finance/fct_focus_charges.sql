@@ -5,10 +5,16 @@
 -- resource. Prices are the public catalogue's, with no negotiated discount or commitment, so list, contracted,
 -- effective and billed cost are all the row's amount. Every resource row is Usage (nothing sold covers future
 -- charges; an annual term is Recurring, a one-time fee One-Time); an adjustment line's rows are Corrections of
--- the period it adjusts (their ChargePeriod), billed in the invoice's period (their BillingPeriod). See
--- docs/finance.md for the one rule focus-validator 2.2.1 reports (InvoiceId-C-004-C) and why.
+-- the period it adjusts (their ChargePeriod), billed in the invoice's period (their BillingPeriod). Each SO
+-- invoice's tax groups (fct_invoice_taxes) are ChargeCategory 'Tax' rows of their own, so an invoice's rows sum to
+-- its gross amount and its Usage and Adjustment rows to its net (rules §9). See docs/finance.md for the one rule
+-- focus-validator 2.2.1 reports (InvoiceId-C-004-C) and why.
 with invoice_lines as (
     select * from {{ ref('fct_invoice_lines') }}
+),
+
+invoice_taxes as (
+    select * from {{ ref('fct_invoice_taxes') }}
 ),
 
 shares as (
@@ -61,7 +67,7 @@ described as (
     left join sku_units on invoice_lines.sku = sku_units.sku
 ),
 
-final as (
+charges as (
     select
         tenant,
         billing_period,
@@ -138,8 +144,75 @@ final as (
         line_number as "x_InvoiceLineNumber",
         charge_type as "x_ChargeType",
         rate_kind as "x_RateKind",
-        adjusted_period as "x_AdjustedPeriod"
+        adjusted_period as "x_AdjustedPeriod",
+        null::numeric as "x_TaxRate",
+        null::numeric as "x_TaxableAmount",
+        null::boolean as "x_IsReverseCharge"
     from described
+),
+
+-- One row per issued invoice and tax group, with no SKU, price, quantity or resource (FOCUS 1.2 wants them null
+-- on Tax rows). The tax is the invoice's, charged in its own period even where it taxes an adjustment line.
+taxes as (
+    select
+        'SO'::text as tenant,
+        invoice_taxes.billing_period,
+        invoice_taxes.invoice_id as "InvoiceId",
+        invoice_taxes.tax_amount as "BilledCost",
+        invoice_taxes.tax_amount as "EffectiveCost",
+        invoice_taxes.tax_amount as "ListCost",
+        invoice_taxes.tax_amount as "ContractedCost",
+        null::numeric as "ListUnitPrice",
+        null::numeric as "ContractedUnitPrice",
+        invoice_taxes.account_id as "BillingAccountId",
+        accounts.account_name as "BillingAccountName",
+        invoice_taxes.currency as "BillingCurrency",
+        invoice_taxes.billing_period::timestamp at time zone 'UTC' as "BillingPeriodStart",
+        (invoice_taxes.billing_period + interval '1 month')::timestamp at time zone 'UTC' as "BillingPeriodEnd",
+        invoice_taxes.billing_period::timestamp at time zone 'UTC' as "ChargePeriodStart",
+        (invoice_taxes.billing_period + interval '1 month')::timestamp at time zone 'UTC' as "ChargePeriodEnd",
+        'Tax' as "ChargeCategory",
+        null::text as "ChargeClass",
+        case
+            when invoice_taxes.is_reverse_charge
+                then invoice_taxes.tax_name || ' reverse charge on ' || invoice_taxes.invoice_id
+                || ': the customer accounts for the tax'
+            else invoice_taxes.tax_name || ' ' || trim_scale(invoice_taxes.rate * 100)::text || ' % on '
+                || invoice_taxes.invoice_id
+        end as "ChargeDescription",
+        'One-Time' as "ChargeFrequency",
+        null::numeric as "ConsumedQuantity",
+        null::text as "ConsumedUnit",
+        null::numeric as "PricingQuantity",
+        null::text as "PricingUnit",
+        null::text as "PricingCategory",
+        'IaaS Billing Platform' as "InvoiceIssuerName",
+        'IaaS Billing Platform' as "ProviderName",
+        'IaaS Billing Platform' as "PublisherName",
+        null::text as "ResourceId",
+        null::text as "ResourceName",
+        null::text as "ResourceType",
+        'Other' as "ServiceCategory",
+        'Other (Other)' as "ServiceSubcategory",
+        'Tax' as "ServiceName",
+        null::text as "SkuId",
+        null::text as "SkuPriceId",
+        'SO'::text as "x_Tenant",
+        null::integer as "x_InvoiceLineNumber",
+        null::text as "x_ChargeType",
+        null::text as "x_RateKind",
+        null::date as "x_AdjustedPeriod",
+        invoice_taxes.rate as "x_TaxRate",
+        invoice_taxes.taxable_amount as "x_TaxableAmount",
+        invoice_taxes.is_reverse_charge as "x_IsReverseCharge"
+    from invoice_taxes
+    left join accounts on invoice_taxes.account_id = accounts.account_id
+),
+
+final as (
+    select * from charges
+    union all
+    select * from taxes
 )
 
 select * from final
