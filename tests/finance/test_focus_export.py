@@ -130,11 +130,11 @@ def test_each_tax_group_is_one_tax_row_of_its_invoice(finance_url, exported):
     taxes = [r for r in rows if r["ChargeCategory"] == "Tax"]
     us, jp, bh, de = (world.invoice_id("SO", acc, world.OCT) for acc in ("ACC-001", "ACC-002", "ACC-003", "ACC-004"))
     # world.TAXES, by hand: the September adjustment line of ACC-001 keeps September's 6 % (0.96 x 0.06 = 0.0576),
-    # its October lines 7 % (99.28 x 0.07 = 6.9496); 9264 JPY x 10 % = 926.4; 13.560 BHD x 10 %; DE reverse charged
+    # its October lines 7.25 % (99.28 x 0.0725 = 7.1978); 9264 JPY x 10 % = 926.4; 13.560 BHD x 10 %; DE reverse charged
     assert [(r["InvoiceId"], r["ChargeDescription"], r["BilledCost"], r["x_TaxRate"], r["x_TaxableAmount"],
              r["x_IsReverseCharge"]) for r in taxes] == [
         (us, f"Sales tax 6 % on {us}", "0.06", "0.06", "0.96", "false"),
-        (us, f"Sales tax 7 % on {us}", "6.95", "0.07", "99.28", "false"),
+        (us, f"Sales tax 7.25 % on {us}", "7.20", "0.0725", "99.28", "false"),
         (jp, f"Consumption tax 10 % on {jp}", "926.0", "0.10", "9264.0", "false"),
         (bh, f"VAT 10 % on {bh}", "1.356", "0.10", "13.560", "false"),
         (de, f"VAT reverse charge on {de}: the customer accounts for the tax", "0.00", "0.0", "53.60", "true")]
