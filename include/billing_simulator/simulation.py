@@ -22,7 +22,7 @@ from pathlib import Path
 from billing_simulator import accounts as accounts_mod
 from billing_simulator import catalog as catalog_mod
 from billing_simulator import discrepancies as disc
-from billing_simulator import feeds, reference_tax, taxes
+from billing_simulator import feeds, reference_tax, tax_truth, taxes
 from billing_simulator.instants import DAY, HOUR, format_instant, instant_of, next_month, periods_between
 from billing_simulator.lifecycle import INJECTED_KINDS, Quota, World, allocate_resources, plan_account
 from billing_simulator.money import COUNTRIES, round_money
@@ -111,8 +111,6 @@ class _Shared:
         self.accounts = accounts_mod.plan_accounts(seed, config.accounts, start, end)
         self.currency_changes = accounts_mod.plan_currency_changes(seed, self.accounts, config.mess_rate, start,
                                                                    end)
-        self.tax = taxes.plan_tax_tables(seed, [a.country for a in self.accounts], start, end,
-                                         config.missing_tax_rate)
         self.resources = allocate_resources(seed, config.accounts, config.resources_per_account)
         cat = self.catalogue
         self.world = World.of(seed, start, end, cat.new_sku_launch, cat.new_sku_upload, cat.new_skus)
@@ -158,7 +156,6 @@ class ChunkResult:
     accounts: int
     feed_rows: Counter  # rows per daily feed file in this chunk's part
     feed_tagged: list  # (file, row number in the part, kind, account) of junk rows
-    untaxable: set  # (period, country): SO lines due on the period's invoices and no tax rate in force
 
 
 def _run_chunk(config: Config, index: int, directory: Path) -> ChunkResult:
@@ -245,8 +242,7 @@ def _run_chunk(config: Config, index: int, directory: Path) -> ChunkResult:
             truth.at_close(at_close)
             adjusted = adjustments(final_lines, at_close, next_month(period), period)
             truth.adjustments(adjusted)
-            truth.invoices(period, at_close, carried, list(w.tax.rows), account.country, account.tax_id,
-                           account.terms)
+            truth.invoice_parts(period, at_close, carried)
             so_lines = [line for line in at_close if line.tenant == "SO"] + \
                        [a.line for a in carried if a.line.tenant == "SO"]
             if so_lines:
@@ -283,7 +279,7 @@ def _run_chunk(config: Config, index: int, directory: Path) -> ChunkResult:
     truth.close_streams()
     return ChunkResult(directory, truth.discrepancies, truth.breaks, dict(truth.counts), finance_rows, stats,
                        daily_feeds.control_rows, daily_feeds.primary_rows, len(members), daily_feeds.rows,
-                       daily_feeds.tagged, truth.untaxable)
+                       daily_feeds.tagged)
 
 
 def _ghost(config: Config, w: _Shared, account: accounts_mod.AccountPlan, rates: Rates, spill: OrderSpill,
@@ -331,7 +327,6 @@ def simulate(config: Config, *, force: bool = False, jobs: int = 1,
     w = _world(config)
     files = catalog_mod.write_catalogue(inbox, w.catalogue)
     files += accounts_mod.write_snapshots(inbox, w.accounts, config.start, config.end, w.currency_changes)
-    files += taxes.write_tax_tables(inbox, w.tax)
 
     n_chunks = -(-config.accounts // CHUNK_ACCOUNTS)
     tasks = [(config, k, tmp / f"chunk-{k:05d}") for k in range(n_chunks)]
@@ -374,8 +369,9 @@ def simulate(config: Config, *, force: bool = False, jobs: int = 1,
     stats["currency_change"] = len(w.currency_changes)
     breaks = [row for r in results for row in r.breaks] + file_line_breaks(tagged)
     breaks += _csv_breaks([(r.feed_rows, r.feed_tagged) for r in results], w.currency_changes)
-    untaxable = sorted(set().union(*(r.untaxable for r in results)))
-    breaks += [break_row(DQ, "missing_tax_rate", period, "", file_name=w.tax.rates_file,
+    tax, untaxable = _tax(config, w, chunks, truth_dir)
+    files += taxes.write_tax_tables(inbox, tax)
+    breaks += [break_row(DQ, "missing_tax_rate", period, "", file_name=tax.rates_file,
                          detail=f"no tax rate for {country} in force on {reference_tax.last_day(period)}: "
                                 f"{period:%Y-%m} is not closed")
                for period, country in untaxable]
@@ -383,17 +379,30 @@ def simulate(config: Config, *, force: bool = False, jobs: int = 1,
     stats["header_only_files"] = sum(1 for name in files if name.endswith(".csv") and feeds.header_only(inbox / name))
     params = _params(config, w.catalogue, w.accounts, w.periods, w.period_ends, w.first_hour, w.last_hour, stats,
                      files, n_lines)
-    params["tax"] = {"rates_file": w.tax.rates_file, "entities_file": w.tax.entities_file,
-                     "rate_changes": {c: str(next(r.rate for r in w.tax.rows if r.country == c
-                                                  and r.effective_from == w.tax.change_from))
-                                      for c in w.tax.changed},
-                     "rate_change_from": w.tax.change_from.isoformat(), "missing": config.missing_tax_rate,
+    params["tax"] = {"rates_file": tax.rates_file, "entities_file": tax.entities_file,
+                     "rate_changes": {c: str(next(r.rate for r in tax.rows if r.country == c
+                                                  and r.effective_from == tax.change_from))
+                                      for c in tax.changed},
+                     "rate_change_from": tax.change_from.isoformat(), "missing": config.missing_tax_rate,
                      "unclosed_periods": sorted({p.isoformat() for p, _ in untaxable})}
     params = write_truth(truth_dir, chunks, [d for r in results for d in r.discrepancies], breaks, dict(counts),
-                         params, unclosed_from=untaxable[0][0] if untaxable else None)
+                         params)
     shutil.rmtree(tmp)
     return Summary(round(time.perf_counter() - started, 3), len(files), stats["events_emitted"], n_lines,
                    stats["resources"], params)
+
+
+def _tax(config: Config, w: _Shared, chunks: list[Path], truth_dir: Path) -> tuple[taxes.TaxTables, list]:
+    """The tax table (its rate change where an adjustment line crosses it, if any does) and the taxed
+    invoices; returns the table and the (period, country) that cannot be taxed, in order."""
+    customers = {a.account_id: tax_truth.Customer(a.country, a.tax_id, a.terms) for a in w.accounts}
+    crossing = set()
+    if len(w.periods) > 1:
+        crossing = tax_truth.crossing_countries(chunks, customers, w.periods[0], w.periods[1])
+    tax = taxes.plan_tax_tables(config.seed, [a.country for a in w.accounts], config.start, config.end,
+                                config.missing_tax_rate, preferred=crossing)
+    untaxable = tax_truth.write_invoices(truth_dir, chunks, customers, list(tax.rows))
+    return tax, sorted(untaxable)
 
 
 def _csv_breaks(parts: list, changes: dict) -> list[list[str]]:

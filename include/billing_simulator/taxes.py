@@ -1,15 +1,17 @@
 """Finance's tax tables for the 12 countries: `tax_rates_*.csv` and `sales_entities_*.csv` (rules §9).
 
 One snapshot of each, delivered a week before the range starts. The tax table holds every country's
-rate since 2020 and, for one or two countries with accounts, a rate change in force from the first
-day of the range's second month (the range's middle day when it spans one month): in a multi-month
-run, an adjustment line of the month before the change keeps the old rate on an invoice whose own
-lines carry the new one. `--missing-tax-rate CC` leaves country CC out of the table.
+rate since 2020 and, for two countries with accounts, a rate change in force from the first day of
+the range's second month (the range's middle day when it spans one month): in a multi-month run, an
+adjustment line of the month before the change keeps the old rate on an invoice whose own lines
+carry the new one. The two are drawn first among the countries where that happens (`preferred`), so
+that a run shows it wherever its data allows. `--missing-tax-rate CC` leaves country CC out.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -106,13 +108,17 @@ def change_date(start: date, end: date) -> date:
     return start + timedelta(days=max(1, (end - start).days // 2))
 
 
-def plan_tax_tables(seed: int, countries_with_accounts: list[str], start: date, end: date,
-                    missing: str | None = None) -> TaxTables:
+def plan_tax_tables(seed: int, countries_with_accounts: Iterable[str], start: date, end: date,
+                    missing: str | None = None, preferred: Iterable[str] = ()) -> TaxTables:
     """The table: every country's base rate; a new rate for up to two countries that have accounts
-    (seeded choice), in force from `change_date`; `missing` left out altogether."""
-    candidates = sorted(set(countries_with_accounts) - {missing})
-    changed = tuple(sorted(rng_for(seed, "tax-rate-change").sample(candidates, min(CHANGED_COUNTRIES,
-                                                                                    len(candidates)))))
+    (seeded choice, `preferred` ones first), in force from `change_date`; `missing` left out altogether."""
+    candidates = set(countries_with_accounts) - {missing}
+    first = sorted(candidates & set(preferred))
+    r = rng_for(seed, "tax-rate-change")
+    picked = r.sample(first, min(CHANGED_COUNTRIES, len(first)))
+    rest = sorted(candidates - set(first))
+    picked += r.sample(rest, min(CHANGED_COUNTRIES - len(picked), len(rest)))
+    changed = tuple(sorted(picked))
     when = change_date(start, end)
     rows = []
     for country in sorted(TAX_TABLE):

@@ -33,14 +33,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
-from billing_simulator import reference_tax
 from billing_simulator.discrepancies import Discrepancy
 from billing_simulator.instants import date_of
 from billing_simulator.money import format_decimal
 from billing_simulator.reference_rater import (
-    TENANTS,
     Account,
     DailyLine,
     Event,
@@ -61,10 +60,6 @@ DISCREPANCY_HEADER = ["kind", "level", "break_type", "business_date", "account_i
                       "expected", "actual", "description"]
 BREAK_HEADER = ["recon_level", "break_type", "business_date", "account_id", "sku", "event_type", "expected",
                 "actual", "status", "currency", "file_name", "line_number", "event_id", "resource_id", "detail"]
-INVOICES_HEADER = ["tenant", "account_id", "billing_period", "currency", "net_amount", "tax_amount", "gross_amount",
-                   "payment_terms_days"]
-INVOICE_TAXES_HEADER = ["account_id", "billing_period", "currency", "tax_name", "rate", "is_reverse_charge",
-                        "taxable_amount", "tax_amount"]
 DQ = "DATA_QUALITY"
 
 
@@ -127,10 +122,8 @@ def transient_anomalies(events: list[Event], account: Account, final_ids: set[st
 
 
 STREAMS = {"daily_lines.csv": DAILY_HEADER, "invoice_lines_at_close.csv": INVOICE_HEADER,
-           "adjustment_lines.csv": ADJUSTMENT_HEADER, "invoices.csv": INVOICES_HEADER,
-           "invoice_taxes.csv": INVOICE_TAXES_HEADER}
-INVOICE_STREAMS = {"invoices.csv": INVOICES_HEADER.index("billing_period"),
-                   "invoice_taxes.csv": INVOICE_TAXES_HEADER.index("billing_period")}
+           "adjustment_lines.csv": ADJUSTMENT_HEADER}
+PARTS = "invoice_parts.csv"  # a chunk's own: tenant,account_id,billing_period,currency,charges_period,amount
 
 
 class TruthWriter:
@@ -140,11 +133,10 @@ class TruthWriter:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._files = {name: open(directory / name, "w", encoding="utf-8", newline="")  # noqa: SIM115
-                       for name in STREAMS}
+                       for name in [*STREAMS, PARTS]}
         self.discrepancies: list[Discrepancy] = []
         self.breaks: list[list[str]] = []
         self.counts: dict[str, int] = defaultdict(int)
-        self.untaxable: set[tuple[date, str]] = set()  # (period, country) with SO lines and no rate in force
 
     # streamed, account by account ------------------------------------------------------------
     def daily(self, lines: Iterable[DailyLine]) -> None:
@@ -164,34 +156,16 @@ class TruthWriter:
         self._files["adjustment_lines.csv"].write("".join(text))
         self.counts["adjustment_lines"] += len(text)
 
-    def invoices(self, period: date, at_close: list[InvoiceLine], carried: list[AdjustmentLine],
-                 rows: list[reference_tax.TaxRow], country: str, tax_id: str, terms: int | None) -> None:
-        """The account's invoices of `period`, one per tenant with a line, and their tax groups."""
-        for tenant in TENANTS:
-            own = [line for line in at_close if line.tenant == tenant]
-            adjusting = [a for a in carried if a.line.tenant == tenant]
-            if not own and not adjusting:
-                continue
-            model = own[0] if own else adjusting[0].line
-            lines = [(line.amount, line.billing_period) for line in own] + \
-                    [(a.line.amount, a.adjusted_period) for a in adjusting]
-            try:
-                inv = reference_tax.invoice(tenant, model.account_id, period, model.currency, lines, rows, country,
-                                            tax_id, terms)
-            except reference_tax.MissingTaxRate as exc:
-                self.untaxable.add((period, exc.country))
-                continue
-            terms_text = "" if inv.payment_terms_days is None else str(inv.payment_terms_days)
-            self._files["invoices.csv"].write(",".join([
-                inv.tenant, inv.account_id, period.isoformat(), inv.currency, format_decimal(inv.net_amount),
-                format_decimal(inv.tax_amount), format_decimal(inv.gross_amount), terms_text]) + "\n")
-            self.counts["invoices"] += 1
-            for g in inv.groups:
-                self._files["invoice_taxes.csv"].write(",".join([
-                    inv.account_id, period.isoformat(), inv.currency, g.tax_name, format_decimal(g.rate),
-                    "true" if g.is_reverse_charge else "false", format_decimal(g.taxable_amount),
-                    format_decimal(g.tax_amount)]) + "\n")
-                self.counts["invoice_taxes"] += 1
+    def invoice_parts(self, period: date, at_close: list[InvoiceLine], carried: list[AdjustmentLine]) -> None:
+        """What the account's invoices of `period` are made of: per tenant and period the charges belong to
+        (the period, or the one an adjustment line adjusts), the sum of the lines (tax_truth makes the invoices)."""
+        sums: dict[tuple[str, date], list] = {}
+        for line, charges in [(x, x.billing_period) for x in at_close] + [(a.line, a.adjusted_period) for a in carried]:
+            entry = sums.setdefault((line.tenant, charges), [line.account_id, line.currency, Decimal(0)])
+            entry[2] += line.amount
+        self._files[PARTS].write("".join(
+            f"{tenant},{account_id},{period.isoformat()},{currency},{charges.isoformat()},{amount:f}\n"
+            for (tenant, charges), (account_id, currency, amount) in sorted(sums.items())))
 
     # breaks ------------------------------------------------------------------------------------
     def discrepancy(self, items: Iterable[Discrepancy]) -> None:
@@ -279,19 +253,11 @@ def file_line_breaks(tagged: list[tuple[str, int, str]]) -> list[list[str]]:
 
 
 def write_truth(directory: Path, chunks: list[Path], discrepancies: list[Discrepancy], breaks: list[list[str]],
-                counts: dict[str, int], params: dict, unclosed_from: date | None = None) -> dict:
+                counts: dict[str, int], params: dict) -> dict:
     """The truth folder: the chunks' line files in account order, then the sorted breaks,
-    discrepancies and params.json; returns the params as written. No invoice of `unclosed_from`
-    or later is written (a period that cannot be closed, and those after it)."""
+    discrepancies and params.json; returns the params as written."""
     for name, header in STREAMS.items():
         concatenate(directory / name, ",".join(header) + "\n", [chunk / name for chunk in chunks])
-    if unclosed_from is not None:
-        for name, column in INVOICE_STREAMS.items():
-            path = directory / name
-            head, *rows = path.read_text(encoding="utf-8").splitlines(keepends=True)
-            kept = [row for row in rows if row.split(",")[column] < unclosed_from.isoformat()]
-            counts[name[:-4]] = len(kept)
-            path.write_text(head + "".join(kept), encoding="utf-8")
     with open(directory / "discrepancies.csv", "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(DISCREPANCY_HEADER)
