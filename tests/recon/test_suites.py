@@ -10,7 +10,7 @@ VOCABULARY = {  # docs/decisions.md, break vocabulary
     checks.L3: {"missing_in_finance", "missing_in_platform", "amount_mismatch"},
     checks.DQ: {"quarantined_row", "rejected_file", "unpriced_usage", "held_event", "lifecycle_anomaly",
                 "conflicting_duplicate", "currency_change", "missing_file", "missing_fx_rate",
-                "unnormalised_unit"},
+                "unnormalised_unit", "missing_tax_rate", "missing_issuer", "retroactive_tax_rate"},
 }
 
 

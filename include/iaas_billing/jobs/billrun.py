@@ -1,4 +1,4 @@
-"""The monthly bill run: closes each period whose end plus grace has passed (rules §5).
+"""The monthly bill run: closes each period whose end plus grace has passed (rules §5) and can be taxed (§9).
 
 What to issue, and when, is decided in dbt; this module reads only the contracted interface marts
 (models/marts/interface, exposure `bill_run`). `dim_billing_periods` says when each period is due (its end
@@ -16,6 +16,13 @@ per resource, `marts.fct_invoice_lineage_live`) into billing.invoice_line_source
 issued line stays explainable after later data re-rates the live models. One set-based statement per
 key period (the period itself, and each period its adjustment lines adjust), so that the period reaches
 the rating tables as a constant.
+
+Legal invoices (rules §9): an SO invoice is issued with its tax groups (`fct_invoice_taxes_due`, copied into
+billing.invoice_taxes), its net, tax and gross, terms, issuer and the customer's tax_id, all as they stand at the
+close; nothing recomputes them later. A period with SO lines of a country lacking a rate or an issuer
+(`fct_invoice_tax_gaps_due`) is not closed, nor any later one (their adjustment lines presume it closed): the
+bill run records a `missing_tax_rate` / `missing_issuer` break (the register, recon.register) and closes the
+period at its first run after the data arrives, which resolves the break. Numbering is unchanged (§5.3).
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from sqlalchemy.engine import URL
 from iaas_billing.base import db, locks
 from iaas_billing.base.errors import BillingError
 
-RULES = ("5.1", "5.4", "5.5")  # docs/rules.md: closes due periods once, issuing the adjustment lines due onto them
+RULES = ("5.1", "5.4", "5.5", "9")  # docs/rules.md: closes due periods once, issuing the adjustment lines due onto them
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +46,16 @@ MODELS_SCHEMA = "marts"  # the interface views of models/marts/interface
 # work_mem (4MB) a 100,000-resource month spills ~1 GB to disk and takes twice as long. Set for the close's
 # transaction only.
 CLOSE_WORK_MEM = "256MB"
+# what the close copies from the interface views into the ledger (020_billing.sql), besides issued_at
+INVOICE_COLUMNS = ("invoice_id, tenant, account_id, billing_period, currency, total_amount, line_count, country,"
+                   " net_amount, tax_amount, gross_amount, payment_terms_days, issuer_legal_name, issuer_address,"
+                   " issuer_tax_registration_id, customer_tax_id")
+LINE_COLUMNS = ("invoice_id, line_number, tenant, account_id, billing_period, sku, charge_type, rate_kind, unit_price,"
+                " quantity, currency, amount, amount_exact, adjusted_period, tax_name, tax_rate, is_reverse_charge")
+TAX_COLUMNS = "invoice_id, tax_name, rate, is_reverse_charge, taxable_amount, tax_amount"
+# the break types a refused close is recorded as (recon.checks), and the models that hold them now
+TAX_GAP_BREAKS = ("missing_tax_rate", "missing_issuer")
+TAX_BREAK_MODELS = ("int_recon_tax_issues", "recon_dq_breaks")
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,24 @@ class PeriodClose:
         return (f"closed {self.billing_period:%Y-%m}: {self.invoice_count} invoice(s), {self.line_count} line(s)"
                 f" of which {self.adjustment_line_count} adjustment(s), issued at {self.issued_at.isoformat()}"
                 f"; lineage: {self.lineage_source_count} line x resource row(s)")
+
+
+@dataclass(frozen=True)
+class TaxGap:
+    """Why a period cannot be closed (rules §9): a country with SO lines lacks a rate or an issuer."""
+
+    billing_period: date
+    country: str
+    gap_type: str  # missing_tax_rate | missing_issuer: the break type it is recorded as
+    detail: str
+
+
+class PeriodNotTaxable(BillingError):
+    """A due period the bill run could not close for want of tax tables (rules §9)."""
+
+    def __init__(self, gaps: list[TaxGap]) -> None:
+        self.gaps = gaps
+        super().__init__("; ".join(gap.detail for gap in gaps))
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -87,21 +122,26 @@ def _close_one(conn: psycopg.Connection, period: date, as_of: datetime) -> Perio
     with conn.transaction():
         if conn.execute("select 1 from billing.closed_periods where billing_period = %s", (period,)).fetchone():
             return None
+        gaps = [TaxGap(*row) for row in conn.execute(
+            "select billing_period, country, gap_type, detail"
+            f" from {MODELS_SCHEMA}.fct_invoice_tax_gaps_due where billing_period = %s order by country, gap_type",
+            (period,)).fetchall()]
+        if gaps:
+            raise PeriodNotTaxable(gaps)
         conn.execute(f"set local work_mem = '{CLOSE_WORK_MEM}'")
+        params = {"period": period, "as_of": as_of}
         invoices = conn.execute(
-            "insert into billing.invoices"
-            " (invoice_id, tenant, account_id, billing_period, currency, total_amount, line_count, issued_at)"
-            " select invoice_id, tenant, account_id, billing_period, currency, total_amount, line_count, %(as_of)s"
-            f" from {MODELS_SCHEMA}.fct_invoices_due where billing_period = %(period)s",
-            {"period": period, "as_of": as_of}).rowcount
+            f"insert into billing.invoices ({INVOICE_COLUMNS}, issued_at)"
+            f" select {INVOICE_COLUMNS}, %(as_of)s"
+            f" from {MODELS_SCHEMA}.fct_invoices_due where billing_period = %(period)s", params).rowcount
         lines = conn.execute(
-            "insert into billing.invoice_lines"
-            " (invoice_id, line_number, tenant, account_id, billing_period, sku, charge_type, rate_kind,"
-            "  unit_price, quantity, currency, amount, amount_exact, adjusted_period, issued_at)"
-            " select invoice_id, line_number, tenant, account_id, billing_period, sku, charge_type, rate_kind,"
-            "  unit_price, quantity, currency, amount, amount_exact, adjusted_period, %(as_of)s"
-            f" from {MODELS_SCHEMA}.fct_invoice_lines_due where billing_period = %(period)s",
-            {"period": period, "as_of": as_of}).rowcount
+            f"insert into billing.invoice_lines ({LINE_COLUMNS}, issued_at)"
+            f" select {LINE_COLUMNS}, %(as_of)s"
+            f" from {MODELS_SCHEMA}.fct_invoice_lines_due where billing_period = %(period)s", params).rowcount
+        conn.execute(
+            f"insert into billing.invoice_taxes ({TAX_COLUMNS}, issued_at)"
+            f" select {TAX_COLUMNS}, %(as_of)s"
+            f" from {MODELS_SCHEMA}.fct_invoice_taxes_due where billing_period = %(period)s", params)
         adjustments = conn.execute(
             "select count(*) from billing.invoice_lines where billing_period = %s and adjusted_period is not null",
             (period,)).fetchone()[0]
@@ -181,12 +221,47 @@ def close_due_periods(as_of: datetime, url: URL | None = None, *,
 
                 dbt_runner.run_dbt(["build"], url=url, as_of=as_of)
                 due = _due(conn, as_of)
+        refused = False
         for period, end, rated_through in due:
             if rated_through < end:
                 log.warning("not closing %s: rating built through %s only", period, rated_through)
                 break
-            result = _close_one(conn, period, as_of)
+            try:
+                result = _close_one(conn, period, as_of)
+            except PeriodNotTaxable as exc:
+                log.warning("not closing %s (nor any later period): %s", f"{period:%Y-%m}", exc)
+                refused = True
+                break
             if result is not None:
                 log.info("%s", result)
                 closed.append(result)
+        if refused or (closed and _open_tax_gap_breaks(conn)):
+            _record_tax_gap_breaks(conn, url, as_of)
     return closed
+
+
+def _open_tax_gap_breaks(conn: psycopg.Connection) -> int:
+    return conn.execute(
+        "select count(*) from audit.reconciliation_breaks where status = 'open' and break_type = any(%s)",
+        (list(TAX_GAP_BREAKS),)).fetchone()[0]
+
+
+def _record_tax_gap_breaks(conn: psycopg.Connection, url: URL, as_of: datetime) -> None:
+    """Record the periods that cannot be taxed as breaks now (opened, or resolved once closed): the tax issues'
+    break model is built at as_of and its missing_tax_rate / missing_issuer rows merged into the register. In a
+    warehouse the reconciliation has never run (no break models yet), its first run records them instead."""
+    from iaas_billing.base import dbt_runner
+    from iaas_billing.recon import checks, register
+
+    if conn.execute(f"select to_regclass('{checks.MODEL_SCHEMA}.{checks.LEVEL_DEFS[checks.DQ].model}')").fetchone()[0] is None:
+        log.warning("bill run: the reconciliation models are not built yet: its next run records the tax table breaks")
+        return
+    dbt_runner.run_dbt(["run", "--select", *TAX_BREAK_MODELS], url=url, as_of=as_of)
+    evaluated = [check for check in checks.CHECKS if check.level == checks.DQ and check.break_type in TAX_GAP_BREAKS]
+    with conn.transaction():
+        run_id = register.start_run(conn, as_of, (checks.DQ,))
+        merged = register.merge(conn, run_id, as_of, evaluated)
+        found = sum(merged.found.values())
+        register.finish_run(conn, run_id, gx_success=found == 0, checks_evaluated=len(evaluated),
+                            checks_failed=sum(1 for n in merged.found.values() if n), merged=merged)
+    log.info("bill run: %d tax table break(s) found, %d opened, %d resolved", found, merged.opened, merged.resolved)

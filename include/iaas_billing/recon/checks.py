@@ -95,6 +95,12 @@ CHECKS: tuple[Check, ...] = (
     Check(DQ, "missing_fx_rate", "A period and currency with revenue but no rate to USD."),
     Check(DQ, "unnormalised_unit", "A catalogue unit FOCUS's Unit Format cannot read; the FOCUS export "
           "carries it as given."),
+    Check(DQ, "missing_tax_rate", "A period with SO lines of a country that has no tax rate in force: the bill "
+          "run does not close it (rules 9); it closes at the first run after the rate arrives."),
+    Check(DQ, "missing_issuer", "A period with SO lines of a country that has no issuing sales entity: the bill "
+          "run does not close it (rules 9)."),
+    Check(DQ, "retroactive_tax_rate", "A tax snapshot changes the rate of a period already invoiced: issued "
+          "invoices keep their tax; only later adjustment lines take the new rate."),
 )
 
 

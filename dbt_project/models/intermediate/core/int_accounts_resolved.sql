@@ -1,5 +1,6 @@
 -- One row per account. Country and currency are fixed for life (rules §1.1): the first
 -- landed snapshot row stands; later rows that change the currency are reported, never applied.
+-- Name, tax_id and payment terms come from the latest row (rules §9: no terms given means 30 days).
 with accounts as (
     select * from {{ ref('stg_inbox__accounts') }}
 ),
@@ -26,7 +27,9 @@ first_seen as (
 latest as (
     select
         account_id,
-        account_name
+        account_name,
+        tax_id,
+        coalesce(payment_terms_days, 30) as payment_terms_days
     from ranked
     where recency_rank = 1
 ),
@@ -45,6 +48,8 @@ final as (
     select
         first_seen.account_id,
         latest.account_name,
+        latest.tax_id,
+        latest.payment_terms_days,
         first_seen.country,
         first_seen.currency,
         first_seen.created_at,

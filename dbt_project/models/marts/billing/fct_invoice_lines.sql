@@ -24,6 +24,9 @@ final as (
         amount_exact::numeric as amount_exact,
         adjusted_period::date as adjusted_period,
         is_adjustment::boolean as is_adjustment,
+        tax_name::text as tax_name,
+        tax_rate::numeric as tax_rate,
+        is_reverse_charge::boolean as is_reverse_charge,
         issued_at::timestamptz as issued_at
     from issued_lines
 )

@@ -1,7 +1,7 @@
--- A contracted view of int_invoice_lines_numbered for Python (models/marts/interface/_exposures.yml).
+-- A contracted view of int_invoice_lines_taxed for Python (models/marts/interface/_exposures.yml).
 
-with invoice_lines_numbered as (
-    select * from {{ ref('int_invoice_lines_numbered') }}
+with invoice_lines_taxed as (
+    select * from {{ ref('int_invoice_lines_taxed') }}
 ),
 
 final as (
@@ -19,8 +19,11 @@ final as (
         currency::text as currency,
         amount::numeric as amount,
         amount_exact::numeric as amount_exact,
-        adjusted_period::date as adjusted_period
-    from invoice_lines_numbered
+        adjusted_period::date as adjusted_period,
+        tax_name::text as tax_name,
+        tax_rate::numeric as tax_rate,
+        is_reverse_charge::boolean as is_reverse_charge
+    from invoice_lines_taxed
 )
 
 select * from final

@@ -1,5 +1,9 @@
 {{ config(materialized='view') }}
 
+-- depends_on: {{ ref('stg_billing__invoice_taxes') }}
+-- (built after stg_billing__invoice_taxes: the ledger's staging views are replaced one at a time, since
+-- replacing two views that share dependents at once can deadlock on those dependents' drop)
+
 with source as (
     select * from {{ source('billing', 'invoice_line_sources') }}
 ),

@@ -1,5 +1,9 @@
 {{ config(materialized='view') }}
 
+-- depends_on: {{ ref('stg_billing__invoices') }}
+-- (built after stg_billing__invoices: the ledger's staging views are replaced one at a time, since
+-- replacing two views that share dependents at once can deadlock on those dependents' drop)
+
 with source as (
     select * from {{ source('billing', 'invoice_lines') }}
 ),
@@ -23,6 +27,9 @@ final as (
         adjusted_period,
         coalesce(adjusted_period, billing_period) as line_key_period,
         adjusted_period is not null as is_adjustment,
+        tax_name,
+        tax_rate,
+        is_reverse_charge,
         issued_at
     from source
 )

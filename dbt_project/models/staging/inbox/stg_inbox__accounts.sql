@@ -10,7 +10,9 @@ final as (
         account_name,
         country,
         currency,
-        created_at
+        created_at,
+        nullif(tax_id, '') as tax_id,
+        payment_terms_days
     from source
 )
 

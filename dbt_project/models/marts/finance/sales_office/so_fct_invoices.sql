@@ -18,7 +18,12 @@ final as (
         currency,
         total_amount,
         line_count,
-        issued_at
+        issued_at,
+        net_amount,
+        tax_amount,
+        gross_amount,
+        due_date,
+        issuer_legal_name
     from invoices
     where tenant = 'SO'
 )
