@@ -62,6 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"chance per resource / event of malformed lines, invalid transitions and conflicting "
                              f"duplicates, per account of a currency change, an unknown account's events and junk "
                              f"CSV rows; 0 gives none (default {d.mess_rate})")
+    parser.add_argument("--missing-tax-rate", metavar="COUNTRY", default=None,
+                        help="leave this country (US, DE, ...) out of the tax table: no period with its SO lines "
+                             "can be closed, and each is a missing_tax_rate break (default: every country has a rate)")
     parser.add_argument("--jobs", type=_positive, default=min(4, os.cpu_count() or 1),
                         help="worker processes (default: the cores, at most 4); the output is the same for any value")
     parser.add_argument("--force", action="store_true", help="replace DIR/inbox and DIR/truth if they are not empty")
@@ -87,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     config = Config(out=args.out, start=args.start, end=args.end, accounts=args.accounts, seed=args.seed,
                     resources_per_account=args.resources_per_account, late_rate=args.late_rate,
                     duplicate_rate=args.duplicate_rate, discrepancy_rate=args.discrepancy_rate,
-                    mess_rate=args.mess_rate)
+                    mess_rate=args.mess_rate, missing_tax_rate=args.missing_tax_rate)
     try:
         summary = simulate(config, force=args.force, jobs=args.jobs,
                            progress=None if args.quiet else _progress_bar())

@@ -22,10 +22,10 @@ from pathlib import Path
 from billing_simulator import accounts as accounts_mod
 from billing_simulator import catalog as catalog_mod
 from billing_simulator import discrepancies as disc
-from billing_simulator import feeds
+from billing_simulator import feeds, reference_tax, tax_truth, taxes
 from billing_simulator.instants import DAY, HOUR, format_instant, instant_of, next_month, periods_between
 from billing_simulator.lifecycle import INJECTED_KINDS, Quota, World, allocate_resources, plan_account
-from billing_simulator.money import round_money
+from billing_simulator.money import COUNTRIES, round_money
 from billing_simulator.orderstream import (
     LATE_MAX_HOURS,
     MALFORMED_KINDS,
@@ -66,8 +66,11 @@ class Config:
     duplicate_rate: float = 0.02
     discrepancy_rate: float = 0.05
     mess_rate: float = 0.01
+    missing_tax_rate: str | None = None  # a country left out of the tax table: its periods cannot close
 
     def check(self) -> None:
+        if self.missing_tax_rate is not None and self.missing_tax_rate not in COUNTRIES:
+            raise ValueError(f"--missing-tax-rate {self.missing_tax_rate} is not one of {', '.join(sorted(COUNTRIES))}")
         if self.end <= self.start:
             raise ValueError(f"--end {self.end} must be after --start {self.start}")
         if self.accounts < 1 or self.resources_per_account < 1:
@@ -239,6 +242,7 @@ def _run_chunk(config: Config, index: int, directory: Path) -> ChunkResult:
             truth.at_close(at_close)
             adjusted = adjustments(final_lines, at_close, next_month(period), period)
             truth.adjustments(adjusted)
+            truth.invoice_parts(period, at_close, carried)
             so_lines = [line for line in at_close if line.tenant == "SO"] + \
                        [a.line for a in carried if a.line.tenant == "SO"]
             if so_lines:
@@ -365,15 +369,40 @@ def simulate(config: Config, *, force: bool = False, jobs: int = 1,
     stats["currency_change"] = len(w.currency_changes)
     breaks = [row for r in results for row in r.breaks] + file_line_breaks(tagged)
     breaks += _csv_breaks([(r.feed_rows, r.feed_tagged) for r in results], w.currency_changes)
+    tax, untaxable = _tax(config, w, chunks, truth_dir)
+    files += taxes.write_tax_tables(inbox, tax)
+    breaks += [break_row(DQ, "missing_tax_rate", period, "", file_name=tax.rates_file,
+                         detail=f"no tax rate for {country} in force on {reference_tax.last_day(period)}: "
+                                f"{period:%Y-%m} is not closed")
+               for period, country in untaxable]
     # header-only CSV files (e.g. the control totals of a day without events) are valid empty feeds: no break
     stats["header_only_files"] = sum(1 for name in files if name.endswith(".csv") and feeds.header_only(inbox / name))
     params = _params(config, w.catalogue, w.accounts, w.periods, w.period_ends, w.first_hour, w.last_hour, stats,
                      files, n_lines)
+    params["tax"] = {"rates_file": tax.rates_file, "entities_file": tax.entities_file,
+                     "rate_changes": {c: str(next(r.rate for r in tax.rows if r.country == c
+                                                  and r.effective_from == tax.change_from))
+                                      for c in tax.changed},
+                     "rate_change_from": tax.change_from.isoformat(), "missing": config.missing_tax_rate,
+                     "unclosed_periods": sorted({p.isoformat() for p, _ in untaxable})}
     params = write_truth(truth_dir, chunks, [d for r in results for d in r.discrepancies], breaks, dict(counts),
                          params)
     shutil.rmtree(tmp)
     return Summary(round(time.perf_counter() - started, 3), len(files), stats["events_emitted"], n_lines,
                    stats["resources"], params)
+
+
+def _tax(config: Config, w: _Shared, chunks: list[Path], truth_dir: Path) -> tuple[taxes.TaxTables, list]:
+    """The tax table (its rate change where an adjustment line crosses it, if any does) and the taxed
+    invoices; returns the table and the (period, country) that cannot be taxed, in order."""
+    customers = {a.account_id: tax_truth.Customer(a.country, a.tax_id, a.terms) for a in w.accounts}
+    crossing = set()
+    if len(w.periods) > 1:
+        crossing = tax_truth.crossing_countries(chunks, customers, w.periods[0], w.periods[1])
+    tax = taxes.plan_tax_tables(config.seed, [a.country for a in w.accounts], config.start, config.end,
+                                config.missing_tax_rate, preferred=crossing)
+    untaxable = tax_truth.write_invoices(truth_dir, chunks, customers, list(tax.rows))
+    return tax, sorted(untaxable)
 
 
 def _csv_breaks(parts: list, changes: dict) -> list[list[str]]:

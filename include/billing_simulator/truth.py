@@ -6,8 +6,22 @@
   period end + 1 h grace (only files delivered by then).
 - `adjustment_lines.csv`: per line key of a closed period, final rounded amount minus at-close
   rounded amount where not 0, billed on the next period.
+- `invoices.csv`: every invoice the bill run issues for a period of the range, both tenants: the
+  period's own lines at close plus the adjustment lines billed onto it (those of the period before);
+  `net_amount` the sum of its lines, `tax_amount` the sum of its tax groups, `gross_amount` the two
+  added, `payment_terms_days` the account's terms (30 where the accounts file leaves it empty). HO
+  cost statements: tax 0, gross = net, terms empty. Not the invoice after the range, which carries
+  the last period's adjustment lines (its own lines are not simulated); nor, with
+  `--missing-tax-rate`, any period from the first one that cannot be closed on.
+- `invoice_taxes.csv`: per SO invoice and tax group (tax_name, rate, is_reverse_charge), rules §9:
+  each line at the rate of the account's country in force on the last day of the period its charges
+  belong to (`adjusted_period` for adjustment lines), rate 0 where that row is reverse charge and
+  the account has a `tax_id`; `taxable_amount` the group's lines summed, `tax_amount` that times
+  the rate rounded once, half away from zero, to the currency's minor units.
 - `discrepancies.csv`: every injected discrepancy.
-- `expected_breaks.csv`: every break the platform should hold after processing the whole inbox.
+- `expected_breaks.csv`: every break the platform should hold after processing the whole inbox
+  (with `--missing-tax-rate CC`: a `missing_tax_rate` break per period whose invoices carry SO
+  lines of CC, `business_date` the period, `detail` naming CC).
 - `params.json`: the arguments, the dates the simulation fixed, and counts.
 """
 
@@ -19,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from billing_simulator.discrepancies import Discrepancy
@@ -108,6 +123,7 @@ def transient_anomalies(events: list[Event], account: Account, final_ids: set[st
 
 STREAMS = {"daily_lines.csv": DAILY_HEADER, "invoice_lines_at_close.csv": INVOICE_HEADER,
            "adjustment_lines.csv": ADJUSTMENT_HEADER}
+PARTS = "invoice_parts.csv"  # a chunk's own: tenant,account_id,billing_period,currency,charges_period,amount
 
 
 class TruthWriter:
@@ -117,7 +133,7 @@ class TruthWriter:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._files = {name: open(directory / name, "w", encoding="utf-8", newline="")  # noqa: SIM115
-                       for name in STREAMS}
+                       for name in [*STREAMS, PARTS]}
         self.discrepancies: list[Discrepancy] = []
         self.breaks: list[list[str]] = []
         self.counts: dict[str, int] = defaultdict(int)
@@ -139,6 +155,17 @@ class TruthWriter:
         text = [",".join(_invoice_row(row.line) + [row.adjusted_period.isoformat()]) + "\n" for row in rows]
         self._files["adjustment_lines.csv"].write("".join(text))
         self.counts["adjustment_lines"] += len(text)
+
+    def invoice_parts(self, period: date, at_close: list[InvoiceLine], carried: list[AdjustmentLine]) -> None:
+        """What the account's invoices of `period` are made of: per tenant and period the charges belong to
+        (the period, or the one an adjustment line adjusts), the sum of the lines (tax_truth makes the invoices)."""
+        sums: dict[tuple[str, date], list] = {}
+        for line, charges in [(x, x.billing_period) for x in at_close] + [(a.line, a.adjusted_period) for a in carried]:
+            entry = sums.setdefault((line.tenant, charges), [line.account_id, line.currency, Decimal(0)])
+            entry[2] += line.amount
+        self._files[PARTS].write("".join(
+            f"{tenant},{account_id},{period.isoformat()},{currency},{charges.isoformat()},{amount:f}\n"
+            for (tenant, charges), (account_id, currency, amount) in sorted(sums.items())))
 
     # breaks ------------------------------------------------------------------------------------
     def discrepancy(self, items: Iterable[Discrepancy]) -> None:

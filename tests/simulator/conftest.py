@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from billing_simulator.simulation import Config, simulate
@@ -30,4 +32,24 @@ def messy_sim(tmp_path_factory):
     out = tmp_path_factory.mktemp("sim-messy")
     simulate(Config(out=out, accounts=6, resources_per_account=5, seed=11, late_rate=1, duplicate_rate=1,
                     discrepancy_rate=1, mess_rate=1))
+    return out
+
+
+TWO_MONTHS = dict(accounts=6, resources_per_account=3, seed=20, late_rate=0.1, end=date(2026, 12, 1))
+
+
+@pytest.fixture(scope="session")
+def two_month_sim(tmp_path_factory):
+    """October and November, the differential test's scenario (tests/rating/test_differential_simulator.py):
+    the tax rate change from 1 November meets an adjustment line of October."""
+    out = tmp_path_factory.mktemp("sim-two-months")
+    simulate(Config(out=out, **TWO_MONTHS))
+    return out
+
+
+@pytest.fixture(scope="session")
+def missing_rate_sim(tmp_path_factory):
+    """The same with --missing-tax-rate AE."""
+    out = tmp_path_factory.mktemp("sim-missing-rate")
+    simulate(Config(out=out, **TWO_MONTHS, missing_tax_rate="AE"))
     return out

@@ -19,9 +19,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from billing_simulator.reference_rater import EVENT_TYPES, Account, Event, PriceRow
+from billing_simulator.taxes import TaxRow
 
 KIND_RANK = {"catalog": 0, "accounts": 1, "orders": 2, "orderstream_control": 3, "primary_billing": 4,
-             "finance_gl": 5, "fx_rates": 6}
+             "finance_gl": 5, "fx_rates": 6, "tax_rates": 7, "sales_entities": 8}
 DAY = 86400
 REQUIRED = ("event_id", "event_time", "seq", "account_id", "resource_id", "event_type")
 INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -52,7 +53,7 @@ def delivered_at(name: str) -> int:
     if kind in ("finance_gl", "fx_rates"):
         month = datetime.strptime(stamp[:6], "%Y%m").date()
         return instant((month + timedelta(days=32)).replace(day=1))
-    return instant(datetime.strptime(stamp[:8], "%Y%m%d").date())  # catalog_YYYYMMDD...
+    return instant(datetime.strptime(stamp[:8], "%Y%m%d").date())  # catalog_, tax_rates_, sales_entities_
 
 
 def landing(name: str, line: int) -> tuple:
@@ -114,6 +115,10 @@ class Inbox:
     prices: list[PriceRow] = field(default_factory=list)
     accounts: dict[str, Account] = field(default_factory=dict)
     countries: dict[str, str] = field(default_factory=dict)
+    tax_ids: dict[str, str] = field(default_factory=dict)
+    payment_terms: dict[str, int | None] = field(default_factory=dict)
+    tax_rows: list[TaxRow] = field(default_factory=list)  # the latest snapshot delivered
+    entities: dict[str, dict[str, str]] = field(default_factory=dict)
     control: dict[tuple[date, str, str], int] = field(default_factory=dict)
     primary: dict[tuple[date, str, str], Decimal] = field(default_factory=dict)
     finance: dict[tuple[date, str], Decimal] = field(default_factory=dict)
@@ -174,6 +179,9 @@ def read_inbox(inbox: Path) -> Inbox:
                     out.accounts[row["account_id"]] = Account(row["account_id"], row["currency"],
                                                               delivered_at(name))
                     out.countries[row["account_id"]] = row["country"]
+                    out.tax_ids[row["account_id"]] = row.get("tax_id") or ""
+                    terms = row.get("payment_terms_days") or ""
+                    out.payment_terms[row["account_id"]] = int(terms) if terms else None
                 elif row["currency"] != known.currency:
                     out.currency_changes.setdefault(row["account_id"], (name, row["currency"]))
         elif kind == "orderstream_control":
@@ -188,6 +196,11 @@ def read_inbox(inbox: Path) -> Inbox:
             for row in _feed_rows(path, out):
                 out.finance[(date.fromisoformat(row["period"] + "-01"), row["account_id"])] = \
                     Decimal(row["posted_revenue"])
+        elif kind == "tax_rates":
+            out.tax_rows = [TaxRow(r["country"], r["tax_name"], Decimal(r["rate"]), r["reverse_charge"] == "true",
+                                   date.fromisoformat(r["effective_from"])) for r in read_csv(path)]
+        elif kind == "sales_entities":
+            out.entities = {r["country"]: r for r in read_csv(path)}
         elif kind == "fx_rates":
             for row in _feed_rows(path, out):
                 out.fx[(row["period"], row["currency"])] = Decimal(row["usd_per_unit"])

@@ -19,11 +19,13 @@ DAYS = [START + timedelta(days=k) for k in range((END - START).days)]
 TAIL = [END, END + timedelta(days=1)]  # [end, end + 48 h): the daily feeds run on, as the order stream
 HEADERS = {
     "catalog": "sku,product_name,category,charge_type,unit,tenant,currency,unit_price,idle_unit_price,effective_from",
-    "accounts": "account_id,account_name,country,currency,created_at",
+    "accounts": "account_id,account_name,country,currency,created_at,tax_id,payment_terms_days",
     "orderstream_control": "event_date,account_id,event_type,event_count",
     "primary_billing": "usage_date,account_id,sku,currency,amount",
     "finance_gl": "period,account_id,currency,posted_revenue",
     "fx_rates": "period,currency,usd_per_unit",
+    "tax_rates": "country,tax_name,rate,reverse_charge,effective_from",
+    "sales_entities": "country,legal_name,address,tax_registration_id",
 }
 TRUTH_HEADERS = {
     "daily_lines.csv": "tenant,usage_date,account_id,sku,currency,amount",
@@ -33,6 +35,9 @@ TRUTH_HEADERS = {
                             "currency,amount,adjusted_period",
     "discrepancies.csv": "kind,level,break_type,business_date,account_id,sku,event_type,currency,expected,actual,"
                          "description",
+    "invoices.csv": "tenant,account_id,billing_period,currency,net_amount,tax_amount,gross_amount,payment_terms_days",
+    "invoice_taxes.csv": "account_id,billing_period,currency,tax_name,rate,is_reverse_charge,taxable_amount,"
+                         "tax_amount",
     "expected_breaks.csv": "recon_level,break_type,business_date,account_id,sku,event_type,expected,actual,status,"
                            "currency,file_name,line_number,event_id,resource_id,detail",
 }
@@ -67,7 +72,8 @@ def quarantined(truth_breaks):
 def test_file_names_are_exactly_the_expected_set(inbox):
     names = {p.name for p in inbox.iterdir()}
     expected = {"catalog_20261001_initial.csv", "catalog_20261015_pricechange.csv", "catalog_20261020_newsku.csv",
-                "finance_gl_202610.csv", "fx_rates_202610.csv"}
+                "finance_gl_202610.csv", "fx_rates_202610.csv", "tax_rates_20260924.csv",
+                "sales_entities_20260924.csv"}
     expected |= {f"accounts_{d:%Y%m%d}.csv" for d in [START - timedelta(days=1), *DAYS]}
     expected |= {f"orderstream_control_{d:%Y%m%d}.csv" for d in DAYS + TAIL}
     expected |= {f"primary_billing_{d:%Y%m%d}.csv" for d in DAYS + TAIL}
@@ -217,8 +223,48 @@ def test_truth_amounts_are_rounded_to_the_currency(small_sim):
     for name in ("daily_lines.csv", "invoice_lines_at_close.csv", "adjustment_lines.csv"):
         for r in read_csv(small_sim / "truth" / name):
             assert money_ok(r["amount"], r["currency"]), (name, r)
+    for name, fields in (("invoices.csv", ("net_amount", "tax_amount", "gross_amount")),
+                         ("invoice_taxes.csv", ("taxable_amount", "tax_amount"))):
+        rows = read_csv(small_sim / "truth" / name)
+        assert rows
+        for r in rows:
+            assert all(money_ok(r[f], r["currency"]) for f in fields), (name, r)
             if "quantity" in r:
                 assert places(r["quantity"]) == 6
     params = json.loads((small_sim / "truth" / "params.json").read_text())
     assert params["arguments"]["seed"] == 7 and params["periods"] == [{"period": "2026-10",
                                                                        "closes_at": "2026-11-01T01:00:00Z"}]
+
+
+def test_accounts_tax_id_and_payment_terms(inbox):
+    rows = read_csv(inbox / f"accounts_{DAYS[-1]:%Y%m%d}.csv")
+    assert {r["payment_terms_days"] for r in rows} <= {"", "15", "30", "45", "60"}
+    assert all(r["tax_id"] == r["tax_id"].strip() for r in rows)
+    with_id = {r["account_id"] for r in rows if r["tax_id"]}
+    assert with_id and len(with_id) < len(rows)  # some accounts have a tax registration, some none
+    for country in ("DE", "SE"):  # reverse-charge countries: the first account has one, the second none
+        ids = [bool(r["tax_id"]) for r in rows if r["country"] == country]
+        assert ids[:2] == [True, False][:len(ids)], country
+
+
+def test_tax_tables(inbox, small_sim):
+    rates = read_csv(inbox / "tax_rates_20260924.csv")  # delivered a week before the range starts
+    assert {r["country"] for r in rates} == set(COUNTRIES)
+    for r in rates:
+        assert r["tax_name"] in ("VAT", "GST", "Sales tax", "Consumption tax")
+        assert DECIMAL.match(r["rate"]) and places(r["rate"]) <= 6 and 0 <= Decimal(r["rate"]) <= 1
+        assert r["reverse_charge"] in ("true", "false") and date.fromisoformat(r["effective_from"]) < END
+    base = {r["country"]: r for r in rates if r["effective_from"] == "2020-01-01"}
+    assert (base["DE"]["tax_name"], base["DE"]["rate"], base["DE"]["reverse_charge"]) == ("VAT", "0.19", "true")
+    assert (base["JP"]["tax_name"], base["JP"]["rate"]) == ("Consumption tax", "0.10")
+    assert (base["BH"]["rate"], base["SE"]["reverse_charge"], base["GB"]["reverse_charge"]) == ("0.10", "true",
+                                                                                               "false")
+    changes = [r for r in rates if r["effective_from"] != "2020-01-01"]
+    assert 1 <= len(changes) <= 2  # a rate change inside the range: one month, so in its middle
+    assert {r["effective_from"] for r in changes} == {"2026-10-16"}
+    assert all(r["rate"] != base[r["country"]]["rate"] for r in changes)
+    params = json.loads((small_sim / "truth" / "params.json").read_text())
+    assert params["tax"]["rate_changes"] == {r["country"]: r["rate"] for r in changes}
+    entities = read_csv(inbox / "sales_entities_20260924.csv")
+    assert sorted(e["country"] for e in entities) == sorted(COUNTRIES)  # one per country
+    assert all(e["legal_name"] and "," in e["address"] and e["tax_registration_id"] for e in entities)
