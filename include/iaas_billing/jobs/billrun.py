@@ -51,7 +51,8 @@ INVOICE_COLUMNS = ("invoice_id, tenant, account_id, billing_period, currency, to
                    " net_amount, tax_amount, gross_amount, payment_terms_days, issuer_legal_name, issuer_address,"
                    " issuer_tax_registration_id, customer_tax_id")
 LINE_COLUMNS = ("invoice_id, line_number, tenant, account_id, billing_period, sku, charge_type, rate_kind, unit_price,"
-                " quantity, currency, amount, amount_exact, adjusted_period, tax_name, tax_rate, is_reverse_charge")
+                " quantity, currency, amount, amount_exact, adjusted_period, tax_name, tax_rate, is_reverse_charge,"
+                " tax_effective_from_date")
 TAX_COLUMNS = "invoice_id, tax_name, rate, is_reverse_charge, taxable_amount, tax_amount"
 # the break types a refused close is recorded as (recon.checks), and the models that hold them now
 TAX_GAP_BREAKS = ("missing_tax_rate", "missing_issuer")

@@ -20,7 +20,7 @@ from iaas_billing.base import db
 from iaas_billing.base.errors import BillingError
 
 # The column of fct_invoice_lines that would name the tax rate row applied (its effective_from); read when present.
-EFFECTIVE_FROM_COLUMN = "tax_effective_from"
+EFFECTIVE_FROM_COLUMN = "tax_effective_from_date"
 
 TAXES_SQL = """
 select tax_name, rate, is_reverse_charge, taxable_amount, tax_amount

@@ -10,7 +10,7 @@ named as (
     select
         *,
         coalesce(
-            substring(file_name from '^(?:orders|accounts|orderstream_control|primary_billing|catalog)_(\d{8})'),
+            substring(file_name from '^(?:orders|accounts|orderstream_control|primary_billing|catalog|tax_rates|sales_entities)_(\d{8})'),
             substring(file_name from '^(?:finance_gl|fx_rates)_(\d{6})\.') || '01'
         ) as name_digits
     from inbox_files

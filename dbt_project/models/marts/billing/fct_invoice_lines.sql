@@ -27,6 +27,7 @@ final as (
         tax_name::text as tax_name,
         tax_rate::numeric as tax_rate,
         is_reverse_charge::boolean as is_reverse_charge,
+        tax_effective_from_date::date as tax_effective_from_date,
         issued_at::timestamptz as issued_at
     from issued_lines
 )

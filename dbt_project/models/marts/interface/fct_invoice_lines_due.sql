@@ -22,7 +22,8 @@ final as (
         adjusted_period::date as adjusted_period,
         tax_name::text as tax_name,
         tax_rate::numeric as tax_rate,
-        is_reverse_charge::boolean as is_reverse_charge
+        is_reverse_charge::boolean as is_reverse_charge,
+        rate_effective_from_date::date as tax_effective_from_date
     from invoice_lines_taxed
 )
 

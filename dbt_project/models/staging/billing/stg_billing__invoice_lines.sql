@@ -30,6 +30,7 @@ final as (
         tax_name,
         tax_rate,
         is_reverse_charge,
+        tax_effective_from_date,
         issued_at
     from source
 )

@@ -106,7 +106,8 @@ alter table billing.invoices
 alter table billing.invoice_lines
     add column if not exists tax_name text,
     add column if not exists tax_rate numeric,
-    add column if not exists is_reverse_charge boolean;
+    add column if not exists is_reverse_charge boolean,
+    add column if not exists tax_effective_from_date date;
 
 -- One row per issued SO invoice and tax group (tax name, rate, reverse charge): the tax is rounded once per
 -- group, half away from zero, to the currency's minor units. Written with the invoices, never changed.
