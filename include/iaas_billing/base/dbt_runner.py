@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -27,7 +28,13 @@ TRANSIENT_MARKERS = ("could not connect", "connection refused", "server closed t
                      "could not obtain lock", "the database system is", "canceling statement due to conflict")
 
 
+log = logging.getLogger(__name__)
+
 FAILED_STATUSES = ("error", "fail", "runtime error")
+# dbt replaces a view by renaming it away and dropping it with CASCADE: two of its threads replacing views that
+# share dependents can deadlock on those dependents' locks. The writer's lock keeps every other writer out, so
+# that deadlock is dbt's own and running the same command again (it is repeatable) gets past it.
+DEADLOCK_RETRIES = 2
 
 
 @dataclass
@@ -69,9 +76,22 @@ def run_dbt(args: list[str], *, url: URL | None = None, as_of: datetime | None =
     work_dirs = {"DBT_TARGET_PATH": os.environ.get("DBT_TARGET_PATH") or str(DBT_RUN_DIR / "target"),
                  "DBT_LOG_PATH": os.environ.get("DBT_LOG_PATH") or str(DBT_RUN_DIR / "logs")}
     writes = args[0] in WRITING_COMMANDS
-    with locks.warehouse_writer(url, f"dbt {args[0]}") if writes else nullcontext(), \
-            overridden({**db.dbt_env(url), **work_dirs}):
-        res = dbtRunner().invoke(command)
+    for attempt in range(1 + DEADLOCK_RETRIES):
+        with locks.warehouse_writer(url, f"dbt {args[0]}") if writes else nullcontext(), \
+                overridden({**db.dbt_env(url), **work_dirs}):
+            result = _result(command, dbtRunner().invoke(command))
+        if result.ok or not writes or attempt == DEADLOCK_RETRIES or not any(
+                "deadlock detected" in f.lower() for f in result.failures):
+            break
+        log.warning("dbt %s: deadlock between dbt's own threads (%s); running it again", args[0],
+                    "; ".join(f for f in result.failures if "deadlock" in f.lower())[:300])
+    if not result.ok and raise_on_failure:
+        raise_for(result, args)
+    return result
+
+
+def _result(command: list[str], res) -> DbtResult:
+    """What one dbt invocation did: per node status, time and message, and the failures in one line each."""
     counts: dict[str, int] = {}
     failures: list[str] = []
     nodes: list[dict] = []
@@ -88,11 +108,8 @@ def run_dbt(args: list[str], *, url: URL | None = None, as_of: datetime | None =
     ok = bool(res.success)
     if not ok and not failures and res.exception is not None:
         failures.append(_one_line(str(res.exception)))
-    result = DbtResult(command=command, ok=ok, counts=counts, failures=failures, nodes=nodes,
-                       run_results=run_results_path())
-    if not ok and raise_on_failure:
-        raise_for(result, args)
-    return result
+    return DbtResult(command=command, ok=ok, counts=counts, failures=failures, nodes=nodes,
+                     run_results=run_results_path())
 
 
 def raise_for(result: DbtResult, args: list[str]) -> None:

@@ -18,40 +18,21 @@ retroactive_tax_rates as (
 gaps as (
     select
         gap_type as issue_type,
-        to_char(billing_period, 'YYYY-MM') || '|' || coalesce(country, '') as break_key,
-        billing_period as business_date,
-        null::text as account_id,
-        null::text as sku,
-        null::text as event_type,
-        null::text as currency,
-        null::numeric as expected,
-        null::numeric as actual,
-        null::numeric as difference,
-        null::text as file_name,
-        null::integer as line_number,
-        null::text as event_id,
-        null::text as resource_id,
-        detail
+        {{ recon_break_shape({
+            'break_key': "to_char(billing_period, 'YYYY-MM') || '|' || coalesce(country, '')",
+            'business_date': 'billing_period',
+            'detail': 'detail',
+        }) }}
     from tax_gaps
 ),
 
-retroactive as (
+retroactive_described as (
     select
-        'retroactive_tax_rate' as issue_type,
-        to_char(rate_period, 'YYYY-MM') || '|' || coalesce(country, '') || '|' || tax_name || '|' || trim_scale(issued_rate)
-            as break_key,
-        rate_period as business_date,
-        null::text as account_id,
-        null::text as sku,
-        null::text as event_type,
-        null::text as currency,
-        issued_rate as expected,
-        current_tax_rate as actual,
-        current_tax_rate - issued_rate as difference,
-        null::text as file_name,
-        null::integer as line_number,
-        null::text as event_id,
-        null::text as resource_id,
+        rate_period,
+        issued_rate,
+        current_tax_rate,
+        to_char(rate_period, 'YYYY-MM') || '|' || coalesce(country, '') || '|' || tax_name
+        || '|' || trim_scale(issued_rate) as break_key,
         'the tax table' || coalesce(' of ' || snapshot_date::text, '') || ' gives ' || coalesce(country, '')
         || ' for ' || to_char(rate_period, 'YYYY-MM') || ' '
         || coalesce(current_tax_name || ' ' || trim_scale(current_tax_rate * 100) || ' %', 'no rate') || ', but '
@@ -61,17 +42,24 @@ retroactive as (
     from retroactive_tax_rates
 ),
 
-issues as (
-    select * from gaps
-    union all
-    select * from retroactive
+retroactive as (
+    select
+        'retroactive_tax_rate' as issue_type,
+        {{ recon_break_shape({
+            'break_key': 'break_key',
+            'business_date': 'rate_period',
+            'expected': 'issued_rate',
+            'actual': 'current_tax_rate',
+            'difference': 'current_tax_rate - issued_rate',
+            'detail': 'detail',
+        }) }}
+    from retroactive_described
 ),
 
 final as (
-    select
-        issues.issue_type,
-        {{ recon_break_shape(relation='issues') }}
-    from issues
+    select * from gaps
+    union all
+    select * from retroactive
 )
 
 select * from final

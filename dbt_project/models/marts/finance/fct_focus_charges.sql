@@ -175,9 +175,11 @@ taxes as (
         null::text as "ChargeClass",
         case
             when invoice_taxes.is_reverse_charge
-                then invoice_taxes.tax_name || ' reverse charge on ' || invoice_taxes.invoice_id
-                || ': the customer accounts for the tax'
-            else invoice_taxes.tax_name || ' ' || trim_scale(invoice_taxes.rate * 100)::text || ' % on '
+                then
+                    invoice_taxes.tax_name || ' reverse charge on ' || invoice_taxes.invoice_id
+                    || ': the customer accounts for the tax'
+            else
+                invoice_taxes.tax_name || ' ' || trim_scale(invoice_taxes.rate * 100)::text || ' % on '
                 || invoice_taxes.invoice_id
         end as "ChargeDescription",
         'One-Time' as "ChargeFrequency",

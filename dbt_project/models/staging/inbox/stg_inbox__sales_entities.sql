@@ -1,3 +1,7 @@
+-- depends_on: {{ ref('stg_inbox__tax_rates') }}
+-- (built after stg_inbox__tax_rates: views replaced at once whose dependents overlap (the invoices' tax
+-- models read accounts, rates and issuers) can deadlock on those dependents' drop)
+
 with source as (
     select * from {{ source('inbox', 'sales_entities') }}
 ),
